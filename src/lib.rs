@@ -1,4 +1,28 @@
 #![deny(clippy::all)]
+//! kafka-napi's native core: a librdkafka producer for Node.js.
+//!
+//! This crate knows librdkafka and nothing of kafkajs. It takes flat librdkafka property maps
+//! and messages packed into one buffer per send, and gives back per-partition delivery results
+//! or errors as JSON payloads. The kafkajs face (validation, config mapping, error classes,
+//! partitioners, events) lives in `lib/`, in JavaScript.
+//!
+//! - [`producer`]: clients per send profile, the send path, metadata, flush and close.
+//! - [`delivery`]: per-send aggregation of delivery reports into one Promise.
+//! - [`events`]: librdkafka's context: delivery reports, logs and errors forwarded to JS.
+//! - [`config`]: property maps to `ClientConfig`, secrets redacted from errors.
+//! - [`error`]: the one error type and its JSON payload.
+
+
+pub mod config;
+pub mod delivery;
+pub mod error;
+pub mod events;
+pub mod producer;
+
 use napi_derive::napi;
+
+/// The librdkafka version linked into this module, e.g. "2.12.1".
 #[napi]
-pub fn native_version() -> String { rdkafka::util::get_rdkafka_version().1 }
+pub fn librdkafka_version() -> String {
+  rdkafka::util::get_rdkafka_version().1
+}

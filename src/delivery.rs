@@ -1,0 +1,165 @@
+//! Per-send completion aggregation.
+//!
+//! A send enqueues N messages; librdkafka reports each one on the client's polling thread.
+//! [`Batch`] counts those reports down and, when the last one arrives, hands one
+//! [`BatchOutcome`] to the waiting future: per (topic, partition) the lowest offset and the log
+//! append time, plus every failed message. No flush per send, no promise per message.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Message, Timestamp};
+use rdkafka::types::RDKafkaErrorCode;
+use tokio::sync::oneshot;
+
+use crate::error::{code_parts, MessageFailure};
+
+/// What a partition of a send ended with.
+#[derive(Debug, Clone, Copy)]
+pub struct PartitionOutcome {
+  /// Lowest offset of this send's messages in the partition (-1 when the broker gave none, acks=0).
+  pub base_offset: i64,
+  /// Broker timestamp when the topic uses LogAppendTime, else -1.
+  pub log_append_time: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+  pub partitions: HashMap<(u32, i32), PartitionOutcome>,
+  pub failures: Vec<MessageFailure>,
+}
+
+pub struct Batch {
+  remaining: AtomicUsize,
+  outcome: Mutex<BatchOutcome>,
+  done: Mutex<Option<oneshot::Sender<BatchOutcome>>>,
+}
+
+/// The delivery opaque of one message: its batch and its place in it. It settles its batch
+/// exactly once: by [`report`], [`Pending::fail`], or (if librdkafka drops it unreported) `Drop`.
+pub struct Pending {
+  batch: Arc<Batch>,
+  index: u32,
+  topic: u32,
+  settled: bool,
+}
+
+impl Pending {
+  pub fn new(batch: Arc<Batch>, index: u32, topic: u32) -> Self {
+    Pending { batch, index, topic, settled: false }
+  }
+
+  /// The message failed before librdkafka took it.
+  pub fn fail(mut self, partition: i32, code: i32, name: String, message: String) {
+    self.settled = true;
+    self.batch.failed(MessageFailure { index: self.index, topic: self.topic, partition, code, name, message });
+  }
+
+  /// The message was not taken and will be offered again (queue full): settle nothing.
+  pub fn disarm(mut self) {
+    self.settled = true;
+  }
+}
+
+impl Drop for Pending {
+  fn drop(&mut self) {
+    if !self.settled {
+      self.batch.failed(MessageFailure {
+        index: self.index,
+        topic: self.topic,
+        partition: -1,
+        code: RDKafkaErrorCode::BrokerDestroy as i32,
+        name: "DESTROY".into(),
+        message: "message destroyed without a delivery report".into(),
+      });
+    }
+  }
+}
+
+impl Batch {
+  pub fn new(count: usize) -> (Arc<Batch>, oneshot::Receiver<BatchOutcome>) {
+    let (tx, rx) = oneshot::channel();
+    let batch = Arc::new(Batch { remaining: AtomicUsize::new(count), outcome: Mutex::new(BatchOutcome::default()), done: Mutex::new(Some(tx)) });
+    if count == 0 {
+      batch.finish();
+    }
+    (batch, rx)
+  }
+
+  fn finish(&self) {
+    let outcome = match self.outcome.lock() {
+      Ok(mut g) => std::mem::take(&mut *g),
+      Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    };
+    let tx = match self.done.lock() {
+      Ok(mut g) => g.take(),
+      Err(poisoned) => poisoned.into_inner().take(),
+    };
+    if let Some(tx) = tx {
+      // The receiver is gone only if the send's future was dropped; nothing to tell then.
+      let _ = tx.send(outcome);
+    }
+  }
+
+  fn complete_one(&self) {
+    if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+      self.finish();
+    }
+  }
+
+  fn with_outcome(&self, f: impl FnOnce(&mut BatchOutcome)) {
+    match self.outcome.lock() {
+      Ok(mut g) => f(&mut g),
+      Err(poisoned) => f(&mut poisoned.into_inner()),
+    }
+  }
+
+  /// A message delivered to `partition` at `offset`.
+  pub fn delivered(&self, topic: u32, partition: i32, offset: i64, log_append_time: i64) {
+    self.with_outcome(|o| {
+      o.partitions
+        .entry((topic, partition))
+        .and_modify(|p| {
+          if offset >= 0 && (p.base_offset < 0 || offset < p.base_offset) {
+            p.base_offset = offset;
+          }
+        })
+        .or_insert(PartitionOutcome { base_offset: offset, log_append_time });
+    });
+    self.complete_one();
+  }
+
+  /// A message that failed, at enqueue time or in its delivery report.
+  pub fn failed(&self, failure: MessageFailure) {
+    self.with_outcome(|o| o.failures.push(failure));
+    self.complete_one();
+  }
+
+  /// Messages that will never be enqueued (the send gave up waiting for queue room).
+  pub fn abandon(&self, failures: Vec<MessageFailure>) {
+    for f in failures {
+      self.failed(f);
+    }
+  }
+}
+
+/// Records one delivery report into its batch.
+pub fn report<M: Message>(result: Result<&M, (&KafkaError, &M)>, mut pending: Box<Pending>) {
+  pending.settled = true;
+  match result {
+    Ok(msg) => {
+      let lat = match msg.timestamp() {
+        Timestamp::LogAppendTime(t) => t,
+        _ => -1,
+      };
+      pending.batch.delivered(pending.topic, msg.partition(), msg.offset(), lat);
+    }
+    Err((err, msg)) => {
+      let code = err.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Fail);
+      let (code, name, text) = code_parts(code);
+      pending.batch.failed(MessageFailure { index: pending.index, topic: pending.topic, partition: msg.partition(), code, name, message: text });
+    }
+  }
+}

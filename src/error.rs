@@ -1,0 +1,126 @@
+//! One error model for the native core.
+//!
+//! Every failure that crosses into JavaScript is a [`NativeError`]. It becomes a `napi::Error`
+//! whose message is a small JSON document, so that the JS layer (`lib/errors.js`) can rebuild a
+//! typed error class from it without parsing prose:
+//!
+//! ```json
+//! { "kind": "kafka", "code": 19, "name": "NOT_ENOUGH_REPLICAS", "message": "...", "failures": [...] }
+//! ```
+//!
+//! `kind` says which layer failed (`config`, `kafka`, `delivery`, `timeout`, `state`, `input`);
+//! `code` is librdkafka's error code (positive: the Kafka protocol's code, negative: a local one).
+//! Nothing here knows kafkajs.
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use serde::Serialize;
+
+/// A failed message of a send, as reported by its delivery report.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageFailure {
+  /// Index of the message in the send's packed batch.
+  pub index: u32,
+  /// Index of its topic in the batch's topic table.
+  pub topic: u32,
+  /// The partition, or -1 when none was assigned before the failure.
+  pub partition: i32,
+  pub code: i32,
+  pub name: String,
+  pub message: String,
+}
+
+#[derive(Debug)]
+pub enum NativeError {
+  /// A configuration property librdkafka refused, or an invalid combination.
+  Config(String),
+  /// A librdkafka or broker error outside a delivery report.
+  Kafka { code: i32, name: String, message: String },
+  /// One or more messages of a send failed; the first failure gives code and name.
+  Delivery { failures: Vec<MessageFailure> },
+  /// An operation did not finish within its bound.
+  Timeout(String),
+  /// The producer is not in a state that allows the operation.
+  State(String),
+  /// The arguments from JS are malformed.
+  Input(String),
+}
+
+pub type NativeResult<T> = Result<T, NativeError>;
+
+/// `NotEnoughReplicas` -> `NOT_ENOUGH_REPLICAS`: librdkafka's names in the Kafka protocol's style.
+pub fn code_name(code: RDKafkaErrorCode) -> String {
+  let camel = format!("{code:?}");
+  let mut out = String::with_capacity(camel.len() + 8);
+  for (i, ch) in camel.chars().enumerate() {
+    if ch.is_ascii_uppercase() && i > 0 {
+      out.push('_');
+    }
+    out.push(ch.to_ascii_uppercase());
+  }
+  out
+}
+
+/// `(numeric code, NAME, librdkafka's description)` of an error code.
+pub fn code_parts(code: RDKafkaErrorCode) -> (i32, String, String) {
+  // Display renders "Variant (description)"; keep the description.
+  let shown = code.to_string();
+  let text = match (shown.find(" ("), shown.ends_with(')')) {
+    (Some(i), true) => shown[i + 2..shown.len() - 1].to_string(),
+    _ => shown,
+  };
+  (code as i32, code_name(code), text)
+}
+
+impl From<KafkaError> for NativeError {
+  fn from(err: KafkaError) -> Self {
+    match err.rdkafka_error_code() {
+      Some(code) => {
+        let (code, name, _) = code_parts(code);
+        NativeError::Kafka { code, name, message: err.to_string() }
+      }
+      None => match err {
+        KafkaError::ClientCreation(msg) => NativeError::Config(msg),
+        other => NativeError::Kafka { code: -1, name: "UNKNOWN".into(), message: other.to_string() },
+      },
+    }
+  }
+}
+
+#[derive(Serialize)]
+struct Payload<'a> {
+  kind: &'a str,
+  code: i32,
+  name: &'a str,
+  message: &'a str,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  failures: Option<&'a [MessageFailure]>,
+}
+
+impl NativeError {
+  fn payload(&self) -> String {
+    let p = match self {
+      NativeError::Config(m) => Payload { kind: "config", code: -1, name: "INVALID_CONFIG", message: m, failures: None },
+      NativeError::Kafka { code, name, message } => Payload { kind: "kafka", code: *code, name, message, failures: None },
+      NativeError::Delivery { failures } => {
+        let first = failures.first();
+        Payload {
+          kind: "delivery",
+          code: first.map_or(-1, |f| f.code),
+          name: first.map_or("UNKNOWN", |f| f.name.as_str()),
+          message: first.map_or("delivery failed", |f| f.message.as_str()),
+          failures: Some(failures),
+        }
+      }
+      NativeError::Timeout(m) => Payload { kind: "timeout", code: -185, name: "TIMED_OUT", message: m, failures: None },
+      NativeError::State(m) => Payload { kind: "state", code: -1, name: "STATE", message: m, failures: None },
+      NativeError::Input(m) => Payload { kind: "input", code: -1, name: "INVALID_ARG", message: m, failures: None },
+    };
+    serde_json::to_string(&p).unwrap_or_else(|_| r#"{"kind":"kafka","code":-1,"name":"UNKNOWN","message":"unserialisable error"}"#.into())
+  }
+}
+
+impl From<NativeError> for napi::Error {
+  fn from(err: NativeError) -> Self {
+    napi::Error::new(napi::Status::GenericFailure, err.payload())
+  }
+}

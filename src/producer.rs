@@ -1,0 +1,482 @@
+//! The native producer: librdkafka clients per send profile, the packed-batch send path,
+//! metadata, flush and close.
+//!
+//! # Profiles
+//! `acks`, the broker-side request timeout and the compression codec are *topic* properties in
+//! librdkafka, fixed when a client is created, while kafkajs takes them per `send`. A profile is
+//! one such combination (as property overrides); each gets its own client, created when the
+//! profile is first registered and shared by every send that uses it afterwards. Most apps use
+//! one profile, so they have one client.
+//!
+//! # The send path
+//! JS packs a whole `send`/`sendBatch` into one buffer (layout in [`Reader`]) and makes one call.
+//! On the JS thread, every message is enqueued with `rd_kafka_producev` (non-blocking, copying the
+//! bytes); its delivery opaque points at the send's [`Batch`]. When librdkafka's queue is full,
+//! the rest of the buffer is copied and enqueued from a tokio task that waits for room, up to the
+//! profile's enqueue bound. The call returns one Promise that settles when the last delivery
+//! report of the send arrives.
+//!
+//! # Never a hung Promise
+//! Each message's [`Pending`] opaque settles its batch exactly once: by its delivery report, by an
+//! enqueue error, or, if librdkafka destroys it without a report, by its `Drop`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use napi::bindgen_prelude::{BufferSlice, Function, PromiseRaw};
+use napi::Env;
+use napi_derive::napi;
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, Producer, PurgeConfig, ThreadedProducer};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::util::Timeout;
+
+use crate::config::{client_config, is_secret, redact};
+use crate::delivery::{Batch, Pending};
+use crate::error::{code_parts, MessageFailure, NativeError, NativeResult};
+use crate::events::{Context, EventSink};
+
+type Client = ThreadedProducer<Context>;
+
+/// A partition of a completed send.
+#[napi(object)]
+pub struct PartitionOffset {
+  /// Index of the topic in the send's topic table.
+  pub topic: u32,
+  pub partition: i32,
+  /// Lowest offset this send got in the partition, as a decimal string (int64); "-1" for acks=0.
+  pub base_offset: String,
+  /// Broker append time in ms when the topic uses LogAppendTime, else "-1".
+  pub log_append_time: String,
+}
+
+#[napi(object)]
+pub struct PartitionInfo {
+  pub partition_id: i32,
+  pub leader: i32,
+  pub replicas: Vec<i32>,
+  pub isr: Vec<i32>,
+  pub partition_error_code: i32,
+}
+
+#[napi(object)]
+pub struct TopicInfo {
+  pub topic: String,
+  pub error_code: i32,
+  pub partitions: Vec<PartitionInfo>,
+}
+
+#[napi(object)]
+pub struct BrokerInfo {
+  pub node_id: i32,
+  pub host: String,
+  pub port: i32,
+}
+
+#[napi(object)]
+pub struct ClusterInfo {
+  pub brokers: Vec<BrokerInfo>,
+  pub topics: Vec<TopicInfo>,
+}
+
+#[napi(object)]
+pub struct CloseResult {
+  /// Messages still queued or in flight when the flush bound ran out (their sends were rejected).
+  pub unflushed: i32,
+}
+
+struct Profile {
+  overrides: Vec<(String, String)>,
+  enqueue_timeout: Duration,
+  client: Option<Arc<Client>>,
+}
+
+/// A librdkafka producer (one client per send profile) with kafkajs-free, canonical inputs.
+#[napi]
+pub struct NativeProducer {
+  base: Vec<(String, String)>,
+  sink: Arc<EventSink>,
+  profiles: Mutex<Vec<Profile>>,
+}
+
+fn queue_full(err: &KafkaError) -> bool {
+  matches!(err, KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull))
+}
+
+/// Reads the packed batch written by `lib/pack.js`. All integers little-endian:
+///
+/// ```text
+/// u32 topicCount, then per topic: u32 len, utf8 bytes
+/// u32 messageCount, then per message:
+///   u32 topic index, i32 partition (-1: let librdkafka choose), f64 timestamp ms (0: now),
+///   i32 keyLen (-1: null) + bytes, i32 valueLen (-1: null) + bytes,
+///   u32 headerCount, then per header: u32 nameLen + utf8 bytes, i32 valueLen (-1: null) + bytes
+/// ```
+pub struct Reader<'a> {
+  buf: &'a [u8],
+  pos: usize,
+}
+
+impl<'a> Reader<'a> {
+  pub fn new(buf: &'a [u8]) -> Self {
+    Reader { buf, pos: 0 }
+  }
+
+  fn take(&mut self, n: usize) -> NativeResult<&'a [u8]> {
+    let end = self.pos.checked_add(n).filter(|e| *e <= self.buf.len()).ok_or_else(|| NativeError::Input("malformed message batch (truncated)".into()))?;
+    let s = &self.buf[self.pos..end];
+    self.pos = end;
+    Ok(s)
+  }
+
+  fn u32(&mut self) -> NativeResult<u32> {
+    let b = self.take(4)?;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+  }
+
+  fn i32(&mut self) -> NativeResult<i32> {
+    Ok(self.u32()? as i32)
+  }
+
+  fn f64(&mut self) -> NativeResult<f64> {
+    let b = self.take(8)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Ok(f64::from_le_bytes(a))
+  }
+
+  fn opt_bytes(&mut self) -> NativeResult<Option<&'a [u8]>> {
+    let len = self.i32()?;
+    if len < 0 {
+      return Ok(None);
+    }
+    Ok(Some(self.take(len as usize)?))
+  }
+
+  fn str(&mut self) -> NativeResult<&'a str> {
+    let len = self.u32()? as usize;
+    std::str::from_utf8(self.take(len)?).map_err(|_| NativeError::Input("malformed message batch (invalid UTF-8 name)".into()))
+  }
+}
+
+struct Message<'a> {
+  topic: u32,
+  partition: i32,
+  timestamp: f64,
+  key: Option<&'a [u8]>,
+  value: Option<&'a [u8]>,
+  headers: Option<OwnedHeaders>,
+}
+
+fn read_message<'a>(r: &mut Reader<'a>) -> NativeResult<Message<'a>> {
+  let topic = r.u32()?;
+  let partition = r.i32()?;
+  let timestamp = r.f64()?;
+  let key = r.opt_bytes()?;
+  let value = r.opt_bytes()?;
+  let count = r.u32()?;
+  let headers = if count == 0 {
+    None
+  } else {
+    let mut h = OwnedHeaders::new_with_capacity(count.min(1024) as usize);
+    for _ in 0..count {
+      let name = r.str()?;
+      let value = r.opt_bytes()?;
+      h = h.insert(Header { key: name, value });
+    }
+    Some(h)
+  };
+  Ok(Message { topic, partition, timestamp, key, value, headers })
+}
+
+fn read_topics(r: &mut Reader<'_>) -> NativeResult<Vec<String>> {
+  let n = r.u32()?;
+  let mut topics = Vec::with_capacity(n.min(4096) as usize);
+  for _ in 0..n {
+    topics.push(r.str()?.to_string());
+  }
+  Ok(topics)
+}
+
+/// Where the enqueue loop stopped.
+enum Enqueued {
+  All,
+  /// librdkafka's queue is full; resume at this buffer position with this message index.
+  QueueFull(usize),
+}
+
+/// Enqueues messages `*index..count` from `r`. Every message is accounted for in `batch`:
+/// enqueued (its report will come), failed now, or left for a later call (queue full).
+fn enqueue(client: &Client, batch: &Arc<Batch>, topics: &[String], r: &mut Reader<'_>, index: &mut u32, count: u32) -> Enqueued {
+  while *index < count {
+    let start = r.pos;
+    let msg = match read_message(r) {
+      Ok(m) => m,
+      Err(e) => {
+        fail_rest(batch, *index, count, -186, "INVALID_ARG", &format!("{e:?}"));
+        *index = count;
+        return Enqueued::All;
+      }
+    };
+    let Some(topic) = topics.get(msg.topic as usize) else {
+      fail_rest(batch, *index, count, -186, "INVALID_ARG", "malformed message batch (topic index)");
+      *index = count;
+      return Enqueued::All;
+    };
+    let pending = Box::new(Pending::new(batch.clone(), *index, msg.topic));
+    let mut record: BaseRecord<'_, [u8], [u8], Box<Pending>> = BaseRecord::with_opaque_to(topic, pending);
+    if let Some(k) = msg.key {
+      record = record.key(k);
+    }
+    if let Some(v) = msg.value {
+      record = record.payload(v);
+    }
+    if msg.partition >= 0 {
+      record = record.partition(msg.partition);
+    }
+    if msg.timestamp > 0.0 {
+      record = record.timestamp(msg.timestamp as i64);
+    }
+    if let Some(h) = msg.headers {
+      record = record.headers(h);
+    }
+    match client.send(record) {
+      Ok(()) => {}
+      Err((err, rec)) if queue_full(&err) => {
+        rec.delivery_opaque.disarm();
+        r.pos = start;
+        return Enqueued::QueueFull(start);
+      }
+      Err((err, rec)) => {
+        let code = err.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Fail);
+        let (code, name, text) = code_parts(code);
+        rec.delivery_opaque.fail(msg.partition, code, name, text);
+      }
+    }
+    *index += 1;
+  }
+  Enqueued::All
+}
+
+/// Fails messages `from..count` that cannot be read or enqueued (topic unknown to the caller).
+fn fail_rest(batch: &Arc<Batch>, from: u32, count: u32, code: i32, name: &str, message: &str) {
+  batch.abandon((from..count).map(|index| MessageFailure { index, topic: u32::MAX, partition: -1, code, name: name.into(), message: message.into() }).collect());
+}
+
+fn topic_info(t: &rdkafka::metadata::MetadataTopic) -> TopicInfo {
+  TopicInfo {
+    topic: t.name().to_string(),
+    error_code: t.error().map_or(0, |e| RDKafkaErrorCode::from(e) as i32),
+    partitions: t
+      .partitions()
+      .iter()
+      .map(|p| PartitionInfo {
+        partition_id: p.id(),
+        leader: p.leader(),
+        replicas: p.replicas().to_vec(),
+        isr: p.isr().to_vec(),
+        partition_error_code: p.error().map_or(0, |e| RDKafkaErrorCode::from(e) as i32),
+      })
+      .collect(),
+  }
+}
+
+impl NativeProducer {
+  fn client(&self, profile: u32) -> NativeResult<(Arc<Client>, Duration)> {
+    let profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
+    let p = profiles.get(profile as usize).ok_or_else(|| NativeError::Input(format!("unknown send profile {profile}")))?;
+    let client = p.client.clone().ok_or_else(|| NativeError::State("The producer is disconnected".into()))?;
+    Ok((client, p.enqueue_timeout))
+  }
+
+  fn create_client(&self, overrides: &[(String, String)]) -> NativeResult<Arc<Client>> {
+    let cfg = client_config(&self.base, overrides)?;
+    let context = Context { sink: self.sink.clone() };
+    let client: Client = cfg.create_with_context(context).map_err(|e| match NativeError::from(e) {
+      NativeError::Config(m) => NativeError::Config(redact(&m, &self.base)),
+      NativeError::Kafka { code, name, message } => NativeError::Kafka { code, name, message: redact(&message, &self.base) },
+      other => other,
+    })?;
+    Ok(Arc::new(client))
+  }
+
+  fn all_clients(&self) -> Vec<Arc<Client>> {
+    match self.profiles.lock() {
+      Ok(p) => p.iter().filter_map(|p| p.client.clone()).collect(),
+      Err(_) => Vec::new(),
+    }
+  }
+}
+
+#[napi]
+impl NativeProducer {
+  /// `config`: librdkafka properties shared by every profile of this producer.
+  #[napi(constructor)]
+  pub fn new(config: HashMap<String, String>) -> napi::Result<Self> {
+    let mut base: Vec<(String, String)> = config.into_iter().collect();
+    base.sort();
+    let secrets = base.iter().filter(|(k, v)| is_secret(k) && !v.is_empty()).map(|(_, v)| v.clone()).collect();
+    // Validate the shared map now, so a bad property fails at construction.
+    client_config(&base, &[])?;
+    Ok(NativeProducer { base, sink: Arc::new(EventSink::new(secrets)), profiles: Mutex::new(Vec::new()) })
+  }
+
+  /// Receives librdkafka logs and client errors as JSON strings. Never keeps the process alive.
+  #[napi]
+  pub fn set_event_listener(&self, listener: Function<String, ()>) -> napi::Result<()> {
+    self.sink.set_listener(listener)
+  }
+
+  /// Registers a send profile (topic-level overrides such as `request.required.acks`) and creates
+  /// its client. `enqueue_timeout_ms` bounds how long a send waits for room in a full queue.
+  #[napi]
+  pub fn add_profile(&self, overrides: HashMap<String, String>, enqueue_timeout_ms: u32) -> napi::Result<u32> {
+    let mut overrides: Vec<(String, String)> = overrides.into_iter().collect();
+    overrides.sort();
+    let client = self.create_client(&overrides)?;
+    let mut profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
+    profiles.push(Profile { overrides, enqueue_timeout: Duration::from_millis(enqueue_timeout_ms as u64), client: Some(client) });
+    Ok((profiles.len() - 1) as u32)
+  }
+
+  /// Re-creates the clients of every registered profile after a `close` (reconnect).
+  #[napi]
+  pub fn reopen(&self) -> napi::Result<()> {
+    let pending: Vec<(usize, Vec<(String, String)>)> = {
+      let profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
+      profiles.iter().enumerate().filter(|(_, p)| p.client.is_none()).map(|(i, p)| (i, p.overrides.clone())).collect()
+    };
+    for (i, overrides) in pending {
+      let client = self.create_client(&overrides)?;
+      let mut profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
+      if let Some(p) = profiles.get_mut(i) {
+        p.client = Some(client);
+      }
+    }
+    Ok(())
+  }
+
+  /// Fetches cluster metadata through `profile`'s client: brokers, and `topic` (or every topic).
+  #[napi(ts_return_type = "Promise<ClusterInfo>")]
+  pub fn metadata<'env>(&self, env: &'env Env, profile: u32, topic: Option<String>, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, ClusterInfo>> {
+    let (client, _) = self.client(profile)?;
+    env.spawn_future(async move {
+      let md = tokio::task::spawn_blocking(move || {
+        client.client().fetch_metadata(topic.as_deref(), Timeout::After(Duration::from_millis(timeout_ms as u64)))
+      })
+      .await
+      .map_err(|e| NativeError::State(format!("metadata task failed: {e}")))?
+      .map_err(NativeError::from)?;
+      Ok(ClusterInfo {
+        brokers: md.brokers().iter().map(|b| BrokerInfo { node_id: b.id(), host: b.host().to_string(), port: b.port() }).collect(),
+        topics: md.topics().iter().map(topic_info).collect(),
+      })
+    })
+  }
+
+  /// Enqueues a packed batch with `profile`'s client. Resolves when every message is reported.
+  #[napi(ts_return_type = "Promise<Array<PartitionOffset>>")]
+  pub fn send<'env>(&self, env: &'env Env, profile: u32, packed: BufferSlice) -> napi::Result<PromiseRaw<'env, Vec<PartitionOffset>>> {
+    let (client, enqueue_timeout) = self.client(profile)?;
+    let data: &[u8] = &packed;
+    let mut r = Reader::new(data);
+    let topics = read_topics(&mut r)?;
+    let count = r.u32()?;
+    let (batch, rx) = Batch::new(count as usize);
+    let mut index = 0u32;
+    let resume = match enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
+      Enqueued::All => None,
+      Enqueued::QueueFull(pos) => Some((data[pos..].to_vec(), index)),
+    };
+    env.spawn_future(async move {
+      if let Some((rest, mut index)) = resume {
+        let deadline = Instant::now() + enqueue_timeout;
+        let mut r = Reader::new(&rest);
+        while let Enqueued::QueueFull(_) = enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
+          if Instant::now() >= deadline {
+            let msg = format!("local queue full for {} ms (queue.buffering.max.messages / .kbytes)", enqueue_timeout.as_millis());
+            fail_rest(&batch, index, count, RDKafkaErrorCode::QueueFull as i32, "QUEUE_FULL", &msg);
+            break;
+          }
+          tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+      }
+      drop(client);
+      drop(batch);
+      let outcome = rx.await.map_err(|_| NativeError::State("delivery reports were lost".into()))?;
+      if !outcome.failures.is_empty() {
+        let mut failures = outcome.failures;
+        failures.sort_by_key(|f| f.index);
+        return Err(NativeError::Delivery { failures }.into());
+      }
+      let mut parts: Vec<PartitionOffset> = outcome
+        .partitions
+        .into_iter()
+        .map(|((topic, partition), p)| PartitionOffset { topic, partition, base_offset: p.base_offset.to_string(), log_append_time: p.log_append_time.to_string() })
+        .collect();
+      parts.sort_by_key(|p| (p.topic, p.partition));
+      Ok(parts)
+    })
+  }
+
+  /// Waits up to `timeout_ms` for every queued message of every profile to be reported.
+  #[napi(ts_return_type = "Promise<number>")]
+  pub fn flush<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, i32>> {
+    let clients = self.all_clients();
+    env.spawn_future(async move {
+      let left = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
+        for c in &clients {
+          let _ = c.flush(Timeout::After(deadline.saturating_duration_since(Instant::now())));
+        }
+        clients.iter().map(|c| c.in_flight_count()).sum::<i32>()
+      })
+      .await
+      .map_err(|e| NativeError::State(format!("flush task failed: {e}")))?;
+      Ok(left)
+    })
+  }
+
+  /// Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client.
+  /// The profiles stay registered; `reopen` brings them back.
+  #[napi(ts_return_type = "Promise<CloseResult>")]
+  pub fn close<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, CloseResult>> {
+    let clients: Vec<Arc<Client>> = match self.profiles.lock() {
+      Ok(mut p) => p.iter_mut().filter_map(|p| p.client.take()).collect(),
+      Err(_) => Vec::new(),
+    };
+    let sink = self.sink.clone();
+    env.spawn_future(async move {
+      let unflushed = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
+        for c in &clients {
+          let _ = c.flush(Timeout::After(deadline.saturating_duration_since(Instant::now())));
+        }
+        let left: i32 = clients.iter().map(|c| c.in_flight_count()).sum();
+        for c in &clients {
+          if c.in_flight_count() > 0 {
+            c.purge(PurgeConfig::default().queue().inflight());
+            // Purged messages are reported with _PURGE_QUEUE / _PURGE_INFLIGHT: let them arrive.
+            let _ = c.flush(Timeout::After(Duration::from_millis(1000)));
+          }
+        }
+        // Sends still holding a client keep it alive until their reports are in; the last
+        // reference joins the polling thread here, off the JS thread.
+        drop(clients);
+        left
+      })
+      .await
+      .map_err(|e| NativeError::State(format!("close task failed: {e}")))?;
+      let _ = sink;
+      Ok(CloseResult { unflushed })
+    })
+  }
+
+  /// Stops forwarding events (called on disconnect so nothing is delivered afterwards).
+  #[napi]
+  pub fn clear_event_listener(&self) {
+    self.sink.clear_listener();
+  }
+}
