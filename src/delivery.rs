@@ -48,13 +48,25 @@ pub struct Pending {
 
 impl Pending {
   pub fn new(batch: Arc<Batch>, index: u32, topic: u32) -> Self {
-    Pending { batch, index, topic, settled: false }
+    Pending {
+      batch,
+      index,
+      topic,
+      settled: false,
+    }
   }
 
   /// The message failed before librdkafka took it.
   pub fn fail(mut self, partition: i32, code: i32, name: String, message: String) {
     self.settled = true;
-    self.batch.failed(MessageFailure { index: self.index, topic: self.topic, partition, code, name, message });
+    self.batch.failed(MessageFailure {
+      index: self.index,
+      topic: self.topic,
+      partition,
+      code,
+      name,
+      message,
+    });
   }
 
   /// The message was not taken and will be offered again (queue full): settle nothing.
@@ -81,7 +93,11 @@ impl Drop for Pending {
 impl Batch {
   pub fn new(count: usize) -> (Arc<Batch>, oneshot::Receiver<BatchOutcome>) {
     let (tx, rx) = oneshot::channel();
-    let batch = Arc::new(Batch { remaining: AtomicUsize::new(count), outcome: Mutex::new(BatchOutcome::default()), done: Mutex::new(Some(tx)) });
+    let batch = Arc::new(Batch {
+      remaining: AtomicUsize::new(count),
+      outcome: Mutex::new(BatchOutcome::default()),
+      done: Mutex::new(Some(tx)),
+    });
     if count == 0 {
       batch.finish();
     }
@@ -126,7 +142,10 @@ impl Batch {
             p.base_offset = offset;
           }
         })
-        .or_insert(PartitionOutcome { base_offset: offset, log_append_time });
+        .or_insert(PartitionOutcome {
+          base_offset: offset,
+          log_append_time,
+        });
     });
     self.complete_one();
   }
@@ -159,7 +178,14 @@ pub fn report<M: Message>(result: Result<&M, (&KafkaError, &M)>, mut pending: Bo
     Err((err, msg)) => {
       let code = err.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Fail);
       let (code, name, text) = code_parts(code);
-      pending.batch.failed(MessageFailure { index: pending.index, topic: pending.topic, partition: msg.partition(), code, name, message: text });
+      pending.batch.failed(MessageFailure {
+        index: pending.index,
+        topic: pending.topic,
+        partition: msg.partition(),
+        code,
+        name,
+        message: text,
+      });
     }
   }
 }

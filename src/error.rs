@@ -51,10 +51,12 @@ pub type NativeResult<T> = Result<T, NativeError>;
 pub fn code_name(code: RDKafkaErrorCode) -> String {
   let camel = format!("{code:?}");
   let mut out = String::with_capacity(camel.len() + 8);
-  for (i, ch) in camel.chars().enumerate() {
-    if ch.is_ascii_uppercase() && i > 0 {
+  let mut prev_lower = false;
+  for ch in camel.chars() {
+    if ch.is_ascii_uppercase() && prev_lower {
       out.push('_');
     }
+    prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
     out.push(ch.to_ascii_uppercase());
   }
   out
@@ -76,11 +78,19 @@ impl From<KafkaError> for NativeError {
     match err.rdkafka_error_code() {
       Some(code) => {
         let (code, name, _) = code_parts(code);
-        NativeError::Kafka { code, name, message: err.to_string() }
+        NativeError::Kafka {
+          code,
+          name,
+          message: err.to_string(),
+        }
       }
       None => match err {
         KafkaError::ClientCreation(msg) => NativeError::Config(msg),
-        other => NativeError::Kafka { code: -1, name: "UNKNOWN".into(), message: other.to_string() },
+        other => NativeError::Kafka {
+          code: -1,
+          name: "UNKNOWN".into(),
+          message: other.to_string(),
+        },
       },
     }
   }
@@ -99,8 +109,20 @@ struct Payload<'a> {
 impl NativeError {
   fn payload(&self) -> String {
     let p = match self {
-      NativeError::Config(m) => Payload { kind: "config", code: -1, name: "INVALID_CONFIG", message: m, failures: None },
-      NativeError::Kafka { code, name, message } => Payload { kind: "kafka", code: *code, name, message, failures: None },
+      NativeError::Config(m) => Payload {
+        kind: "config",
+        code: -1,
+        name: "INVALID_CONFIG",
+        message: m,
+        failures: None,
+      },
+      NativeError::Kafka { code, name, message } => Payload {
+        kind: "kafka",
+        code: *code,
+        name,
+        message,
+        failures: None,
+      },
       NativeError::Delivery { failures } => {
         let first = failures.first();
         Payload {
@@ -111,9 +133,27 @@ impl NativeError {
           failures: Some(failures),
         }
       }
-      NativeError::Timeout(m) => Payload { kind: "timeout", code: -185, name: "TIMED_OUT", message: m, failures: None },
-      NativeError::State(m) => Payload { kind: "state", code: -1, name: "STATE", message: m, failures: None },
-      NativeError::Input(m) => Payload { kind: "input", code: -1, name: "INVALID_ARG", message: m, failures: None },
+      NativeError::Timeout(m) => Payload {
+        kind: "timeout",
+        code: -185,
+        name: "TIMED_OUT",
+        message: m,
+        failures: None,
+      },
+      NativeError::State(m) => Payload {
+        kind: "state",
+        code: -1,
+        name: "STATE",
+        message: m,
+        failures: None,
+      },
+      NativeError::Input(m) => Payload {
+        kind: "input",
+        code: -1,
+        name: "INVALID_ARG",
+        message: m,
+        failures: None,
+      },
     };
     serde_json::to_string(&p).unwrap_or_else(|_| r#"{"kind":"kafka","code":-1,"name":"UNKNOWN","message":"unserialisable error"}"#.into())
   }

@@ -39,7 +39,10 @@ struct Event<'a> {
 
 impl EventSink {
   pub fn new(secrets: Vec<String>) -> Self {
-    EventSink { listener: RwLock::new(None), secrets }
+    EventSink {
+      listener: RwLock::new(None),
+      secrets,
+    }
   }
 
   pub fn set_listener(&self, callback: Function<String, ()>) -> napi::Result<()> {
@@ -65,7 +68,13 @@ impl EventSink {
         text = text.replace(s.as_str(), "[redacted]");
       }
     }
-    let event = Event { kind, level, facility, message: &text, code };
+    let event = Event {
+      kind,
+      level,
+      facility,
+      message: &text,
+      code,
+    };
     if let Ok(json) = serde_json::to_string(&event) {
       listener.call(json, ThreadsafeFunctionCallMode::NonBlocking);
     }

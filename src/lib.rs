@@ -12,7 +12,6 @@
 //! - [`config`]: property maps to `ClientConfig`, secrets redacted from errors.
 //! - [`error`]: the one error type and its JSON payload.
 
-
 pub mod config;
 pub mod delivery;
 pub mod error;

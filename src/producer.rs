@@ -125,7 +125,11 @@ impl<'a> Reader<'a> {
   }
 
   fn take(&mut self, n: usize) -> NativeResult<&'a [u8]> {
-    let end = self.pos.checked_add(n).filter(|e| *e <= self.buf.len()).ok_or_else(|| NativeError::Input("malformed message batch (truncated)".into()))?;
+    let end = self
+      .pos
+      .checked_add(n)
+      .filter(|e| *e <= self.buf.len())
+      .ok_or_else(|| NativeError::Input("malformed message batch (truncated)".into()))?;
     let s = &self.buf[self.pos..end];
     self.pos = end;
     Ok(s)
@@ -188,7 +192,14 @@ fn read_message<'a>(r: &mut Reader<'a>) -> NativeResult<Message<'a>> {
     }
     Some(h)
   };
-  Ok(Message { topic, partition, timestamp, key, value, headers })
+  Ok(Message {
+    topic,
+    partition,
+    timestamp,
+    key,
+    value,
+    headers,
+  })
 }
 
 fn read_topics(r: &mut Reader<'_>) -> NativeResult<Vec<String>> {
@@ -262,7 +273,18 @@ fn enqueue(client: &Client, batch: &Arc<Batch>, topics: &[String], r: &mut Reade
 
 /// Fails messages `from..count` that cannot be read or enqueued (topic unknown to the caller).
 fn fail_rest(batch: &Arc<Batch>, from: u32, count: u32, code: i32, name: &str, message: &str) {
-  batch.abandon((from..count).map(|index| MessageFailure { index, topic: u32::MAX, partition: -1, code, name: name.into(), message: message.into() }).collect());
+  batch.abandon(
+    (from..count)
+      .map(|index| MessageFailure {
+        index,
+        topic: u32::MAX,
+        partition: -1,
+        code,
+        name: name.into(),
+        message: message.into(),
+      })
+      .collect(),
+  );
 }
 
 fn topic_info(t: &rdkafka::metadata::MetadataTopic) -> TopicInfo {
@@ -286,7 +308,9 @@ fn topic_info(t: &rdkafka::metadata::MetadataTopic) -> TopicInfo {
 impl NativeProducer {
   fn client(&self, profile: u32) -> NativeResult<(Arc<Client>, Duration)> {
     let profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
-    let p = profiles.get(profile as usize).ok_or_else(|| NativeError::Input(format!("unknown send profile {profile}")))?;
+    let p = profiles
+      .get(profile as usize)
+      .ok_or_else(|| NativeError::Input(format!("unknown send profile {profile}")))?;
     let client = p.client.clone().ok_or_else(|| NativeError::State("The producer is disconnected".into()))?;
     Ok((client, p.enqueue_timeout))
   }
@@ -296,7 +320,11 @@ impl NativeProducer {
     let context = Context { sink: self.sink.clone() };
     let client: Client = cfg.create_with_context(context).map_err(|e| match NativeError::from(e) {
       NativeError::Config(m) => NativeError::Config(redact(&m, &self.base)),
-      NativeError::Kafka { code, name, message } => NativeError::Kafka { code, name, message: redact(&message, &self.base) },
+      NativeError::Kafka { code, name, message } => NativeError::Kafka {
+        code,
+        name,
+        message: redact(&message, &self.base),
+      },
       other => other,
     })?;
     Ok(Arc::new(client))
@@ -320,7 +348,11 @@ impl NativeProducer {
     let secrets = base.iter().filter(|(k, v)| is_secret(k) && !v.is_empty()).map(|(_, v)| v.clone()).collect();
     // Validate the shared map now, so a bad property fails at construction.
     client_config(&base, &[])?;
-    Ok(NativeProducer { base, sink: Arc::new(EventSink::new(secrets)), profiles: Mutex::new(Vec::new()) })
+    Ok(NativeProducer {
+      base,
+      sink: Arc::new(EventSink::new(secrets)),
+      profiles: Mutex::new(Vec::new()),
+    })
   }
 
   /// Receives librdkafka logs and client errors as JSON strings. Never keeps the process alive.
@@ -337,7 +369,11 @@ impl NativeProducer {
     overrides.sort();
     let client = self.create_client(&overrides)?;
     let mut profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
-    profiles.push(Profile { overrides, enqueue_timeout: Duration::from_millis(enqueue_timeout_ms as u64), client: Some(client) });
+    profiles.push(Profile {
+      overrides,
+      enqueue_timeout: Duration::from_millis(enqueue_timeout_ms as u64),
+      client: Some(client),
+    });
     Ok((profiles.len() - 1) as u32)
   }
 
@@ -346,7 +382,12 @@ impl NativeProducer {
   pub fn reopen(&self) -> napi::Result<()> {
     let pending: Vec<(usize, Vec<(String, String)>)> = {
       let profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
-      profiles.iter().enumerate().filter(|(_, p)| p.client.is_none()).map(|(i, p)| (i, p.overrides.clone())).collect()
+      profiles
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.client.is_none())
+        .map(|(i, p)| (i, p.overrides.clone()))
+        .collect()
     };
     for (i, overrides) in pending {
       let client = self.create_client(&overrides)?;
@@ -364,13 +405,23 @@ impl NativeProducer {
     let (client, _) = self.client(profile)?;
     env.spawn_future(async move {
       let md = tokio::task::spawn_blocking(move || {
-        client.client().fetch_metadata(topic.as_deref(), Timeout::After(Duration::from_millis(timeout_ms as u64)))
+        client
+          .client()
+          .fetch_metadata(topic.as_deref(), Timeout::After(Duration::from_millis(timeout_ms as u64)))
       })
       .await
       .map_err(|e| NativeError::State(format!("metadata task failed: {e}")))?
       .map_err(NativeError::from)?;
       Ok(ClusterInfo {
-        brokers: md.brokers().iter().map(|b| BrokerInfo { node_id: b.id(), host: b.host().to_string(), port: b.port() }).collect(),
+        brokers: md
+          .brokers()
+          .iter()
+          .map(|b| BrokerInfo {
+            node_id: b.id(),
+            host: b.host().to_string(),
+            port: b.port(),
+          })
+          .collect(),
         topics: md.topics().iter().map(topic_info).collect(),
       })
     })
@@ -396,7 +447,10 @@ impl NativeProducer {
         let mut r = Reader::new(&rest);
         while let Enqueued::QueueFull(_) = enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
           if Instant::now() >= deadline {
-            let msg = format!("local queue full for {} ms (queue.buffering.max.messages / .kbytes)", enqueue_timeout.as_millis());
+            let msg = format!(
+              "local queue full for {} ms (queue.buffering.max.messages / .kbytes)",
+              enqueue_timeout.as_millis()
+            );
             fail_rest(&batch, index, count, RDKafkaErrorCode::QueueFull as i32, "QUEUE_FULL", &msg);
             break;
           }
@@ -414,7 +468,12 @@ impl NativeProducer {
       let mut parts: Vec<PartitionOffset> = outcome
         .partitions
         .into_iter()
-        .map(|((topic, partition), p)| PartitionOffset { topic, partition, base_offset: p.base_offset.to_string(), log_append_time: p.log_append_time.to_string() })
+        .map(|((topic, partition), p)| PartitionOffset {
+          topic,
+          partition,
+          base_offset: p.base_offset.to_string(),
+          log_append_time: p.log_append_time.to_string(),
+        })
         .collect();
       parts.sort_by_key(|p| (p.topic, p.partition));
       Ok(parts)

@@ -1,0 +1,289 @@
+/// <reference types="node" />
+// Public types: kafkajs's producer API (2.2.x), plus the few kafka-napi additions marked below.
+import type { ConnectionOptions } from 'tls'
+
+export enum logLevel {
+  NOTHING = 0,
+  ERROR = 1,
+  WARN = 2,
+  INFO = 4,
+  DEBUG = 5,
+}
+
+export enum CompressionTypes {
+  None = 0,
+  GZIP = 1,
+  Snappy = 2,
+  LZ4 = 3,
+  ZSTD = 4,
+}
+
+export declare const CompressionCodecs: { [key in CompressionTypes]: () => any }
+
+export interface RetryOptions {
+  maxRetryTime?: number
+  initialRetryTime?: number
+  factor?: number
+  multiplier?: number
+  retries?: number
+}
+
+export type SASLOptions =
+  | { mechanism: 'plain'; username: string; password: string }
+  | { mechanism: 'scram-sha-256'; username: string; password: string }
+  | { mechanism: 'scram-sha-512'; username: string; password: string }
+
+export interface LogEntry {
+  namespace: string
+  level: logLevel
+  label: string
+  log: { timestamp: string; logger: string; message: string; [key: string]: any }
+}
+export type logCreator = (logLevel: logLevel) => (entry: LogEntry) => void
+
+export interface KafkaConfig {
+  brokers: string[] | (() => string[] | Promise<string[]>)
+  ssl?: ConnectionOptions | boolean
+  sasl?: SASLOptions
+  clientId?: string
+  connectionTimeout?: number
+  authenticationTimeout?: number
+  reauthenticationThreshold?: number
+  requestTimeout?: number
+  enforceRequestTimeout?: boolean
+  retry?: RetryOptions
+  logLevel?: logLevel
+  logCreator?: logCreator
+}
+
+export interface PartitionMetadata {
+  partitionErrorCode: number
+  partitionId: number
+  leader: number
+  replicas: number[]
+  isr: number[]
+}
+export interface PartitionerArgs {
+  topic: string
+  partitionMetadata: PartitionMetadata[]
+  message: Message
+}
+export type ICustomPartitioner = () => (args: PartitionerArgs) => number
+export declare const Partitioners: {
+  DefaultPartitioner: ICustomPartitioner
+  LegacyPartitioner: ICustomPartitioner
+  JavaCompatiblePartitioner: ICustomPartitioner
+}
+
+export interface IHeaders {
+  [key: string]: Buffer | string | (Buffer | string)[] | undefined
+}
+export interface Message {
+  key?: Buffer | string | null
+  value: Buffer | string | null
+  partition?: number
+  headers?: IHeaders
+  timestamp?: string
+}
+
+/** kafka-napi addition: what `producer.events.DELIVERY_FAILURE` listeners and `onDeliveryFailure` get. */
+export interface DeliveryFailure {
+  topic: string
+  partition?: number
+  message: Message
+  error: KafkaJSError
+  /** The most attempts librdkafka could have made (retries + 1); librdkafka does not report the exact count. */
+  maxAttempts: number
+}
+
+export interface FailureRecorder {
+  record(report: DeliveryFailure): void
+}
+
+export interface ProducerConfig {
+  createPartitioner?: ICustomPartitioner
+  retry?: RetryOptions
+  metadataMaxAge?: number
+  allowAutoTopicCreation?: boolean
+  idempotent?: boolean
+  transactionalId?: string
+  transactionTimeout?: number
+  maxInFlightRequests?: number
+  /** kafka-napi: a finite deadline for every message (librdkafka message.timeout.ms). Default: send timeout + retry backoff budget. */
+  deliveryTimeout?: number
+  /** kafka-napi: librdkafka linger.ms (default 0: send at once, like kafkajs). */
+  lingerMs?: number
+  /** kafka-napi: librdkafka batch.size in bytes. */
+  batchSize?: number
+  /** kafka-napi: librdkafka batch.num.messages. */
+  batchNumMessages?: number
+  queueBufferingMaxMessages?: number
+  queueBufferingMaxKbytes?: number
+  /** kafka-napi: how long disconnect() waits for in-flight messages (ms, default 30000). */
+  disconnectTimeout?: number
+  /** kafka-napi: called for every message that could not be delivered. */
+  onDeliveryFailure?: (report: DeliveryFailure) => void | Promise<void>
+  /** kafka-napi: durable record of failed messages (a FailureLog or any { record(report) }). */
+  failureLog?: FailureRecorder
+  /** kafka-napi: extra librdkafka properties, applied last. */
+  rdkafka?: Record<string, string | number | boolean>
+}
+
+export interface ProducerRecord {
+  topic: string
+  messages: Message[]
+  acks?: number
+  timeout?: number
+  compression?: CompressionTypes
+}
+export interface TopicMessages {
+  topic: string
+  messages: Message[]
+}
+export interface ProducerBatch {
+  acks?: number
+  timeout?: number
+  compression?: CompressionTypes
+  topicMessages?: TopicMessages[]
+}
+export type RecordMetadata = {
+  topicName: string
+  partition: number
+  errorCode: number
+  offset?: string
+  timestamp?: string
+  baseOffset?: string
+  logAppendTime?: string
+  logStartOffset?: string
+}
+
+export interface Logger {
+  info: (message: string, extra?: object) => void
+  error: (message: string, extra?: object) => void
+  warn: (message: string, extra?: object) => void
+  debug: (message: string, extra?: object) => void
+  namespace: (namespace: string, logLevel?: logLevel) => Logger
+  setLogLevel: (logLevel: logLevel) => void
+}
+
+export interface InstrumentationEvent<T> {
+  id: string | number
+  type: string
+  timestamp: number
+  payload: T
+}
+export type RemoveInstrumentationEventListener = () => void
+
+export declare const ProducerEvents: {
+  CONNECT: 'producer.connect'
+  DISCONNECT: 'producer.disconnect'
+  REQUEST: 'producer.network.request'
+  REQUEST_TIMEOUT: 'producer.network.request_timeout'
+  REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size'
+  DELIVERY_FAILURE: 'producer.delivery_failure'
+}
+
+export type Producer = {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  isIdempotent(): boolean
+  readonly events: typeof ProducerEvents
+  on(eventName: string, listener: (event: InstrumentationEvent<any>) => void): RemoveInstrumentationEventListener
+  send(record: ProducerRecord): Promise<RecordMetadata[]>
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>
+  transaction(): Promise<never>
+  logger(): Logger
+}
+
+export declare class Kafka {
+  constructor(config: KafkaConfig)
+  producer(config?: ProducerConfig): Producer
+  logger(): Logger
+}
+
+export declare class FailureLog implements FailureRecorder {
+  constructor(options: { path: string })
+  readonly path: string
+  record(report: DeliveryFailure): void
+  entries(): Array<{ failedAt: string; topic: string; partition: number | null; key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | Buffer[] | null>; timestamp: string | null; error: { name: string; type?: string; code?: number; message: string; retriable: boolean } }>
+  replay(producer: Producer, options?: { acks?: number }): Promise<{ replayed: number; failed: number }>
+}
+
+export declare class KafkaJSError extends Error {
+  readonly message: string
+  readonly name: string
+  readonly retriable: boolean
+  readonly helpUrl?: string
+  readonly cause?: Error
+  constructor(e: Error | string, metadata?: { retriable?: boolean; cause?: Error })
+}
+export declare class KafkaJSNonRetriableError extends KafkaJSError {}
+export declare class KafkaJSProtocolError extends KafkaJSError {
+  readonly code: number
+  readonly type: string
+}
+export declare class KafkaJSOffsetOutOfRange extends KafkaJSProtocolError {
+  readonly topic: string
+  readonly partition: number
+}
+export declare class KafkaJSNumberOfRetriesExceeded extends KafkaJSNonRetriableError {
+  readonly retryCount: number
+  readonly retryTime: number
+  /** kafka-napi: the protocol error's type/code, copied from `cause` when it is a protocol error. */
+  readonly type?: string
+  readonly code?: number
+}
+export declare class KafkaJSConnectionError extends KafkaJSError {
+  readonly broker: string
+}
+export declare class KafkaJSConnectionClosedError extends KafkaJSConnectionError {
+  readonly host: string
+  readonly port: number
+}
+export declare class KafkaJSRequestTimeoutError extends KafkaJSError {
+  readonly broker: string
+  readonly correlationId: number
+  readonly createdAt: number
+  readonly sentAt: number
+  readonly pendingDuration: number
+}
+export declare class KafkaJSMetadataNotLoaded extends KafkaJSError {}
+export declare class KafkaJSTopicMetadataNotLoaded extends KafkaJSMetadataNotLoaded {
+  readonly topic: string
+}
+export declare class KafkaJSStaleTopicMetadataAssignment extends KafkaJSError {
+  readonly topic: string
+  readonly unknownPartitions: number
+}
+export declare class KafkaJSServerDoesNotSupportApiKey extends KafkaJSNonRetriableError {
+  readonly apiKey: number
+  readonly apiName: string
+}
+export declare class KafkaJSBrokerNotFound extends KafkaJSError {}
+export declare class KafkaJSPartialMessageError extends KafkaJSNonRetriableError {}
+export declare class KafkaJSSASLAuthenticationError extends KafkaJSNonRetriableError {}
+export declare class KafkaJSGroupCoordinatorNotFound extends KafkaJSNonRetriableError {}
+export declare class KafkaJSNotImplemented extends KafkaJSNonRetriableError {}
+export declare class KafkaJSTimeout extends KafkaJSNonRetriableError {}
+export declare class KafkaJSLockTimeout extends KafkaJSTimeout {}
+export declare class KafkaJSUnsupportedMagicByteInMessageSet extends KafkaJSNonRetriableError {}
+export declare class KafkaJSDeleteGroupsError extends KafkaJSError {
+  readonly groups: any[]
+}
+export declare class KafkaJSDeleteTopicRecordsError extends KafkaJSError {}
+export declare class KafkaJSInvalidVarIntError extends KafkaJSNonRetriableError {}
+export declare class KafkaJSInvalidLongError extends KafkaJSNonRetriableError {}
+export declare class KafkaJSCreateTopicError extends KafkaJSProtocolError {
+  readonly topic: string
+}
+export declare class KafkaJSAlterPartitionReassignmentsError extends KafkaJSProtocolError {
+  readonly topic?: string
+  readonly partition?: number
+}
+export declare class KafkaJSAggregateError extends Error {
+  readonly errors: (Error | string)[]
+}
+export declare class KafkaJSFetcherRebalanceError extends Error {}
+export declare class KafkaJSNoBrokerAvailableError extends KafkaJSError {}
+export declare function isRebalancing(e: Error): boolean
+export declare function isKafkaJSError(e: Error): boolean

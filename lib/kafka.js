@@ -1,0 +1,51 @@
+'use strict'
+/*
+ * kafkajs's `Kafka` client, producer side: `new Kafka(config).producer(options)` and `logger()`.
+ * `brokers` may be an array or a (sync or async) function, called at each connect.
+ */
+const { Producer } = require('./producer')
+const { createLogger, logLevel } = require('./logger')
+const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('./errors')
+
+class Kafka {
+  constructor(config = {}) {
+    if (config === null || typeof config !== 'object') throw new KafkaJSNonRetriableError('Invalid Kafka config: expected an object')
+    this._config = { ...config }
+    this._logLevel = config.logLevel ?? logLevel.INFO
+    this._logger = createLogger({ level: this._logLevel, logCreator: config.logCreator })
+  }
+
+  producer(options = {}) {
+    return new Producer(this, options || {})
+  }
+
+  consumer() {
+    throw new KafkaJSNotImplemented('kafka-napi is a producer: use kafkajs (or another client) for consumers')
+  }
+
+  admin() {
+    throw new KafkaJSNotImplemented('kafka-napi is a producer: use kafkajs (or another client) for the admin API')
+  }
+
+  logger() {
+    return this._logger
+  }
+
+  /** The broker list for a connect: the array, or what the function returns. */
+  async _resolveBrokers() {
+    const { brokers } = this._config
+    if (typeof brokers !== 'function') return brokers
+    let list
+    try {
+      list = await brokers()
+    } catch (e) {
+      throw new KafkaJSConnectionError(`Failed to connect: "config.brokers" threw: ${e && e.message}`, { cause: e })
+    }
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new KafkaJSNonRetriableError(`Failed to connect: "config.brokers" returned void or empty array`)
+    }
+    return list
+  }
+}
+
+module.exports = { Kafka }

@@ -1,0 +1,377 @@
+'use strict'
+/*
+ * kafkajs's Producer on the native core.
+ *
+ * State: disconnected -> connecting -> connected -> disconnecting -> disconnected.
+ * A send while `connect()` is in flight waits for it (kafkajs would fail it: the NestJS
+ * `useFactory` race); before any connect or after disconnect it fails as kafkajs does.
+ *
+ * A send is validated as kafkajs validates it (same order, same messages), normalised, packed
+ * into one buffer and handed to the native core in one call. The native core returns one
+ * promise per send that settles when the last message's delivery report is in.
+ */
+const { NativeProducer } = require('../binding.js')
+const { pack } = require('./pack')
+const { Partitioners } = require('./partitioners')
+const { producerProperties, profileProperties, brokerListOf } = require('./config')
+const { PRODUCER_EVENTS, InstrumentationEmitter } = require('./events')
+const errors = require('./errors')
+const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSConnectionError, fromNative, errorForCode } = errors
+
+const NATIVE_PARTITIONERS = new Set([Partitioners.DefaultPartitioner, Partitioners.JavaCompatiblePartitioner])
+
+function describe(v) {
+  try {
+    return JSON.stringify(v)
+  } catch {
+    return String(v)
+  }
+}
+
+/** Buffer | string | null for a key, value or header value; anything else is refused. */
+function bytesOf(v, what, topic) {
+  if (v === null || v === undefined) return null
+  if (typeof v === 'string' || Buffer.isBuffer(v)) return v
+  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  throw new KafkaJSNonRetriableError(`Invalid ${what} for topic "${topic}": expected a Buffer, string or null, got ${typeof v}`)
+}
+
+function headersOf(headers, topic) {
+  if (headers === undefined || headers === null) return null
+  if (typeof headers !== 'object' || Array.isArray(headers)) {
+    throw new KafkaJSNonRetriableError(`Invalid headers for topic "${topic}": expected an object`)
+  }
+  const out = []
+  for (const name of Object.keys(headers)) {
+    const v = headers[name]
+    if (v === undefined) continue
+    if (Array.isArray(v)) {
+      for (const item of v) out.push([name, bytesOf(item, `header "${name}"`, topic)])
+    } else {
+      out.push([name, bytesOf(v, `header "${name}"`, topic)])
+    }
+  }
+  return out.length ? out : null
+}
+
+function timestampOf(ts, topic) {
+  if (ts === undefined || ts === null) return 0
+  const n = typeof ts === 'number' ? ts : Number(ts)
+  if (!Number.isFinite(n) || n < 0) throw new KafkaJSNonRetriableError(`Invalid timestamp for topic "${topic}": ${describe(ts)}`)
+  return n
+}
+
+function partitionOf(p, topic) {
+  if (p === undefined || p === null) return -1
+  if (!Number.isInteger(p) || p < 0 || p > 2147483647) throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${describe(p)}`)
+  return p
+}
+
+class Producer {
+  constructor(kafka, config = {}) {
+    this._kafka = kafka
+    this._config = config
+    this._logger = kafka._logger.namespace('Producer')
+    const warn = (m) => this._logger.warn(m)
+    // Throws synchronously on invalid options, as kafkajs does for the idempotent rules.
+    this._settings = producerProperties(kafka._config, config, { warn, level: kafka._logLevel })
+    this._createPartitioner = config.createPartitioner || Partitioners.DefaultPartitioner
+    this._partitioner = NATIVE_PARTITIONERS.has(this._createPartitioner) ? null : this._createPartitioner()
+    this._emitter = new InstrumentationEmitter(PRODUCER_EVENTS, this._logger)
+    this._onDeliveryFailure = config.onDeliveryFailure
+    this._failureLog = config.failureLog || null
+    this._state = 'disconnected'
+    this._native = null
+    this._profiles = new Map()
+    this._metadata = new Map()
+    this._lastClientError = null
+    this.events = PRODUCER_EVENTS
+  }
+
+  logger() {
+    return this._logger
+  }
+
+  isIdempotent() {
+    return this._settings.idempotent
+  }
+
+  on(eventName, listener) {
+    return this._emitter.on(eventName, listener)
+  }
+
+  /** Connects: builds the native client and proves a broker answers metadata. */
+  connect() {
+    if (this._state === 'connected') return Promise.resolve()
+    if (this._state === 'connecting') return this._connecting
+    if (this._state === 'disconnecting') {
+      return this._disconnecting.then(() => this.connect())
+    }
+    this._state = 'connecting'
+    this._connecting = this._doConnect().then(
+      () => {
+        this._state = 'connected'
+        this._connecting = null
+        this._emitter.emit(PRODUCER_EVENTS.CONNECT, {})
+      },
+      async (e) => {
+        this._connecting = null
+        await this._destroyNative()
+        this._state = 'disconnected'
+        throw e
+      },
+    )
+    return this._connecting
+  }
+
+  async _doConnect() {
+    const brokers = brokerListOf(await this._kafka._resolveBrokers())
+    const props = { ...this._settings.props, 'bootstrap.servers': brokers }
+    try {
+      this._native = new NativeProducer(props)
+    } catch (e) {
+      throw fromNative(e)
+    }
+    this._profiles = new Map()
+    this._metadata = new Map()
+    this._lastClientError = null
+    this._native.setEventListener((json) => this._onNativeEvent(json))
+    const profile = this._profile({ acks: -1, timeout: 30000, compression: 0 })
+    const timeout = this._settings.connectionTimeout + this._settings.authenticationTimeout
+    try {
+      await this._native.metadata(profile, null, timeout)
+    } catch (e) {
+      throw this._connectError(fromNative(e), brokers)
+    }
+  }
+
+  _connectError(err, brokers) {
+    const last = this._lastClientError
+    if (last && last.code === -169) return new errors.KafkaJSSASLAuthenticationError(`SASL authentication failed: ${last.message}`)
+    if (last && last.code === -181) return new KafkaJSConnectionError(`TLS error connecting to ${brokers}: ${last.message}`, { code: 'SSL', cause: err })
+    const detail = last ? last.message : err.message
+    return new KafkaJSConnectionError(`Connection error: failed to connect to ${brokers}: ${detail}`, { broker: brokers, code: last ? last.name : undefined, cause: err })
+  }
+
+  _onNativeEvent(json) {
+    let e
+    try {
+      e = JSON.parse(json)
+    } catch {
+      return
+    }
+    if (e.type === 'error') {
+      // librdkafka logs the same condition through its log callback; remember it for the
+      // error that a failing connect or send will report.
+      this._lastClientError = { code: e.code, name: e.code, message: e.message, at: Date.now() }
+      return
+    }
+    const m = `${e.facility}: ${e.message}`
+    if (e.level <= 3) this._logger.error(m, { source: 'librdkafka' })
+    else if (e.level === 4) this._logger.warn(m, { source: 'librdkafka' })
+    else if (e.level <= 6) this._logger.info(m, { source: 'librdkafka' })
+    else this._logger.debug(m, { source: 'librdkafka' })
+  }
+
+  _profile({ acks, timeout, compression }) {
+    const key = `${acks}|${timeout}|${compression}`
+    let p = this._profiles.get(key)
+    if (p === undefined) {
+      const { overrides, deliveryTimeout } = profileProperties({ acks, timeout, compression }, this._settings)
+      let id
+      try {
+        id = this._native.addProfile(overrides, deliveryTimeout)
+      } catch (e) {
+        throw fromNative(e)
+      }
+      p = { id, deliveryTimeout }
+      this._profiles.set(key, p)
+    }
+    return p.id
+  }
+
+  async disconnect() {
+    if (this._state === 'disconnected') return
+    if (this._state === 'disconnecting') return this._disconnecting
+    if (this._state === 'connecting') {
+      try {
+        await this._connecting
+      } catch {
+        return
+      }
+    }
+    this._state = 'disconnecting'
+    this._disconnecting = (async () => {
+      try {
+        await this._destroyNative()
+      } finally {
+        this._state = 'disconnected'
+        this._disconnecting = null
+        this._emitter.emit(PRODUCER_EVENTS.DISCONNECT, {})
+      }
+    })()
+    return this._disconnecting
+  }
+
+  async _destroyNative() {
+    const native = this._native
+    if (!native) return
+    this._native = null
+    try {
+      const { unflushed } = await native.close(this._config.disconnectTimeout ?? 30000)
+      if (unflushed > 0) this._logger.warn(`Disconnected with ${unflushed} undelivered messages; their sends were rejected`)
+    } finally {
+      native.clearEventListener()
+    }
+  }
+
+  send(record) {
+    if (record === null || typeof record !== 'object') {
+      return Promise.reject(new KafkaJSNonRetriableError('Invalid topic'))
+    }
+    const { topic, messages, acks, timeout, compression } = record
+    if (!topic) return Promise.reject(new KafkaJSNonRetriableError('Invalid topic'))
+    return this.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
+  }
+
+  async sendBatch(batch) {
+    if (batch === null || typeof batch !== 'object') throw new KafkaJSNonRetriableError('Invalid batch')
+    const { acks = -1, timeout = this._kafka._config.requestTimeout ?? 30000, compression = 0, topicMessages = [] } = batch
+    if (this._settings.idempotent && acks !== -1) {
+      throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees")
+    }
+    if (!Array.isArray(topicMessages)) throw new KafkaJSNonRetriableError(`Invalid topicMessages: ${describe(topicMessages)}`)
+    for (const tm of topicMessages) {
+      if (!tm || !tm.topic || typeof tm.topic !== 'string') throw new KafkaJSNonRetriableError('Invalid topic')
+      const { topic, messages } = tm
+      if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${messages}] for topic "${topic}"`)
+      for (const m of messages) {
+        if (m === null || typeof m !== 'object') throw new KafkaJSNonRetriableError(`Invalid message for topic "${topic}": ${describe(m)}`)
+        if (m.value === undefined) throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${describe(m)}`)
+      }
+    }
+    if (this._state === 'connecting') await this._connecting.catch(() => {})
+    if (this._state === 'disconnecting') {
+      throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore")
+    }
+    if (this._state !== 'connected') throw new KafkaJSError('The producer is disconnected')
+
+    const profile = this._profile({ acks, timeout, compression })
+    const topics = []
+    const topicIndex = new Map()
+    const packed = []
+    const originals = []
+    for (const { topic, messages } of topicMessages) {
+      let ti = topicIndex.get(topic)
+      if (ti === undefined) {
+        ti = topics.length
+        topics.push(topic)
+        topicIndex.set(topic, ti)
+      }
+      const partitionMetadata = this._partitioner ? await this._partitionMetadata(profile, topic) : null
+      for (const m of messages) {
+        let partition = partitionOf(m.partition, topic)
+        const key = bytesOf(m.key, 'message key', topic)
+        if (partition < 0 && this._partitioner) {
+          partition = this._partitioner({ topic, partitionMetadata, message: m })
+          partition = partitionOf(partition, topic)
+        }
+        packed.push({ topic: ti, partition, timestamp: timestampOf(m.timestamp, topic), key, value: bytesOf(m.value, 'message value', topic), headers: headersOf(m.headers, topic) })
+        originals.push({ topic, message: m })
+      }
+    }
+    if (packed.length === 0) return []
+    let parts
+    try {
+      parts = await this._native.send(profile, pack(topics, packed))
+    } catch (e) {
+      throw this._deliveryFailed(e, originals, topics, profile)
+    }
+    if (acks === 0) return []
+    return parts.map((p) => ({
+      topicName: topics[p.topic],
+      partition: p.partition,
+      errorCode: 0,
+      baseOffset: p.baseOffset,
+      logAppendTime: p.logAppendTime,
+      logStartOffset: '-1',
+    }))
+  }
+
+  async _partitionMetadata(profile, topic) {
+    const cached = this._metadata.get(topic)
+    const maxAge = this._config.metadataMaxAge ?? 300000
+    if (cached && Date.now() - cached.at < maxAge) return cached.partitions
+    let md
+    try {
+      md = await this._native.metadata(profile, topic, this._kafka._config.requestTimeout ?? 30000)
+    } catch (e) {
+      throw fromNative(e)
+    }
+    const t = md.topics.find((x) => x.topic === topic)
+    if (!t || t.partitions.length === 0) {
+      throw new errors.KafkaJSTopicMetadataNotLoaded(`Failed to load metadata for topic "${topic}"`, { topic })
+    }
+    const partitions = t.partitions.map((p) => ({ partitionErrorCode: p.partitionErrorCode, partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
+    partitions.sort((a, b) => a.partitionId - b.partitionId)
+    this._metadata.set(topic, { at: Date.now(), partitions })
+    return partitions
+  }
+
+  /** Turns a native rejection into the KafkaJS error and reports every failed message. */
+  _deliveryFailed(nativeErr, originals, topics, profile) {
+    const p = [...this._profiles.values()].find((x) => x.id === profile)
+    const context = {
+      retries: this._settings.retry.retries,
+      deliveryTimeout: p && p.deliveryTimeout,
+      lastClientError: this._recentClientError(),
+    }
+    const err = fromNative(nativeErr, context)
+    const failures = err.failures || []
+    for (const f of failures) {
+      const original = originals[f.index]
+      const error = failures.length === 1 || f.code === failures[0].code ? err : errorForCode(f.code, f.name, f.message, context)
+      const report = {
+        topic: original ? original.topic : topics[f.topic],
+        partition: f.partition >= 0 ? f.partition : undefined,
+        message: original ? original.message : undefined,
+        error,
+        maxAttempts: this._settings.retry.retries + 1,
+      }
+      this._reportFailure(report)
+    }
+    return err
+  }
+
+  _recentClientError() {
+    const e = this._lastClientError
+    if (!e) return null
+    const deliveryWindow = Math.max(...[...this._profiles.values()].map((p) => p.deliveryTimeout), 0)
+    return Date.now() - e.at <= deliveryWindow ? e : null
+  }
+
+  _reportFailure(report) {
+    this._emitter.emit(PRODUCER_EVENTS.DELIVERY_FAILURE, report)
+    if (this._onDeliveryFailure) {
+      try {
+        const r = this._onDeliveryFailure(report)
+        if (r && typeof r.catch === 'function') r.catch((e) => this._logger.error('onDeliveryFailure rejected', { error: e && e.message }))
+      } catch (e) {
+        this._logger.error('onDeliveryFailure threw', { error: e && e.message })
+      }
+    }
+    if (this._failureLog) {
+      try {
+        this._failureLog.record(report)
+      } catch (e) {
+        this._logger.error('Failure log could not record a failed message', { error: e && e.message })
+      }
+    }
+  }
+
+  transaction() {
+    return Promise.reject(new errors.KafkaJSNotImplemented('Transactions are not implemented yet in kafka-napi'))
+  }
+}
+
+module.exports = { Producer }
