@@ -13,6 +13,7 @@ const LAUNCHER = path.resolve(__dirname, '../../scripts/kafka/kafka.js')
 const STARTED = path.resolve(__dirname, '../../.kafka/started-by-jest.json')
 
 module.exports = async function globalSetup() {
+  if (process.env.KAFKA_NO_BROKERS === '1') return // unit specs only
   const wanted = []
   if (!process.env.KAFKA_BROKERS) wanted.push('single')
   if (!process.env.KAFKA_CLUSTER_BROKERS && process.env.KAFKA_SKIP_CLUSTER !== '1') wanted.push('cluster')
