@@ -9,6 +9,23 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** An in-process mock Kafka cluster. Destroyed when garbage-collected or on `close()`. */
+export declare class NativeMockCluster {
+  constructor(brokers: number)
+  /** The `host:port,...` list to use as `brokers`. */
+  bootstrapServers(): string
+  createTopic(topic: string, partitions: number, replicationFactor: number): void
+  /** The next Produce requests fail with these codes, one per request, in order. */
+  pushProduceErrors(codes: Array<number>): void
+  clearProduceErrors(): void
+  brokerDown(broker: number): void
+  brokerUp(broker: number): void
+  /** Adds `ms` of round-trip time to every response of `broker`. */
+  brokerRtt(broker: number, ms: number): void
+  partitionLeader(topic: string, partition: number, broker: number): void
+  close(): void
+}
+
 /** A librdkafka producer (one client per send profile) with kafkajs-free, canonical inputs. */
 export declare class NativeProducer {
   /** `config`: librdkafka properties shared by every profile of this producer. */

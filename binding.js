@@ -835,5 +835,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeMockCluster = nativeBinding.NativeMockCluster
 module.exports.NativeProducer = nativeBinding.NativeProducer
 module.exports.librdkafkaVersion = nativeBinding.librdkafkaVersion

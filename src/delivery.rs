@@ -83,7 +83,7 @@ impl Drop for Pending {
         topic: self.topic,
         partition: -1,
         code: RDKafkaErrorCode::BrokerDestroy as i32,
-        name: "DESTROY".into(),
+        name: "BROKER_DESTROY".into(),
         message: "message destroyed without a delivery report".into(),
       });
     }

@@ -86,9 +86,10 @@ impl From<KafkaError> for NativeError {
       }
       None => match err {
         KafkaError::ClientCreation(msg) => NativeError::Config(msg),
+        KafkaError::ClientConfig(_, desc, _, _) => NativeError::Config(desc),
         other => NativeError::Kafka {
-          code: -1,
-          name: "UNKNOWN".into(),
+          code: RDKafkaErrorCode::Fail as i32,
+          name: "FAIL".into(),
           message: other.to_string(),
         },
       },

@@ -11,11 +11,13 @@
 //! - [`events`]: librdkafka's context: delivery reports, logs and errors forwarded to JS.
 //! - [`config`]: property maps to `ClientConfig`, secrets redacted from errors.
 //! - [`error`]: the one error type and its JSON payload.
+//! - [`mock`]: librdkafka's in-process mock cluster, for exact fault injection and the embedded demo.
 
 pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod events;
+pub mod mock;
 pub mod producer;
 
 use napi_derive::napi;
