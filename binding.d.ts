@@ -52,6 +52,13 @@ export declare class NativeProducer {
   close(timeoutMs: number): Promise<CloseResult>
   /** Stops forwarding events (called on disconnect so nothing is delivered afterwards). */
   clearEventListener(): void
+  /** Registers the transactional id with its coordinator (fencing older instances). */
+  initTransactions(timeoutMs: number): Promise<void>
+  beginTransaction(): void
+  /** Adds the consumer group's offsets to the transaction (committed with it, atomically). */
+  sendOffsetsToTransaction(groupId: string, offsets: Array<TransactionOffset>, timeoutMs: number): Promise<void>
+  commitTransaction(timeoutMs: number): Promise<void>
+  abortTransaction(timeoutMs: number): Promise<void>
 }
 
 export interface BrokerInfo {
@@ -96,4 +103,12 @@ export interface TopicInfo {
   topic: string
   errorCode: number
   partitions: Array<PartitionInfo>
+}
+
+/** An offset to commit with the transaction. */
+export interface TransactionOffset {
+  topic: string
+  partition: number
+  /** The next offset to consume, as a decimal string (int64). */
+  offset: string
 }

@@ -139,7 +139,8 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
   if (retry.multiplier !== 2 || retry.factor !== 0.2) {
     warn(`retry.multiplier ${retry.multiplier} / retry.factor ${retry.factor}: librdkafka backs off with multiplier 2 and jitter 0.2; those are used`)
   }
-  const idempotent = Boolean(producerConfig.idempotent)
+  // librdkafka makes a transactional producer idempotent; say so in isIdempotent() too.
+  const idempotent = Boolean(producerConfig.idempotent || producerConfig.transactionalId)
   if (idempotent && retry.retries < 1) {
     throw new KafkaJSNonRetriableError('Idempotent producer must allow retries to protect against transient errors')
   }

@@ -277,6 +277,16 @@ function decodePayload(p, context = {}) {
       return new KafkaJSError(p.message)
     case 'timeout':
       return new KafkaJSTimeout(p.message)
+    case 'transaction': {
+      const proto = p.code > 0 ? protocolError(p.code) : null
+      const e = proto
+        ? new KafkaJSProtocolError({ message: `${proto.message} (${p.message})`, type: proto.type, code: p.code, retriable: p.txn.retriable })
+        : new KafkaJSError(`Transaction failed: ${p.message}`, { retriable: p.txn.retriable })
+      // Not in kafkajs: librdkafka's verdict on what the caller can do next.
+      e.requiresAbort = p.txn.abortable
+      e.fatal = p.txn.fatal
+      return e
+    }
     case 'delivery':
     case 'kafka':
     default: {

@@ -15,6 +15,7 @@ const { pack } = require('./pack')
 const { Partitioners } = require('./partitioners')
 const { producerProperties, profileProperties, brokerListOf } = require('./config')
 const { PRODUCER_EVENTS, InstrumentationEmitter } = require('./events')
+const { Transaction } = require('./transaction')
 const errors = require('./errors')
 const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSConnectionError, fromNative, errorForCode } = errors
 
@@ -85,6 +86,7 @@ class Producer {
     this._profiles = new Map()
     this._metadata = new Map()
     this._lastClientError = null
+    this._transaction = null
     this.events = PRODUCER_EVENTS
   }
 
@@ -143,6 +145,13 @@ class Producer {
     } catch (e) {
       throw this._connectError(fromNative(e), brokers)
     }
+    if (this._config.transactionalId) {
+      try {
+        await this._native.initTransactions(this._settings.transactionTimeout)
+      } catch (e) {
+        throw fromNative(e)
+      }
+    }
   }
 
   _connectError(err, brokers) {
@@ -176,6 +185,15 @@ class Producer {
   _profile({ acks, timeout, compression }) {
     const key = `${acks}|${timeout}|${compression}`
     let p = this._profiles.get(key)
+    if (p === undefined && this._config.transactionalId && this._profiles.size > 0) {
+      // Two clients with one transactional.id would fence each other: one client, fixed options.
+      const [first] = this._profiles.keys()
+      const [a0, t0, c0] = first.split('|')
+      if (String(acks) !== a0 || String(compression) !== c0) {
+        throw new KafkaJSNonRetriableError(`A transactional producer sends with one set of options (acks ${a0}, compression ${c0}); got acks ${acks}, compression ${compression}`)
+      }
+      return this._profiles.get(first).id
+    }
     if (p === undefined) {
       const { overrides, deliveryTimeout } = profileProperties({ acks, timeout, compression }, this._settings)
       let id
@@ -201,6 +219,12 @@ class Producer {
       }
     }
     this._state = 'disconnecting'
+    if (this._transaction) {
+      // kafkajs leaves an open transaction to time out on the broker; abort it now instead.
+      const txn = this._transaction
+      await this._txnCall((native, timeout) => native.abortTransaction(timeout)).catch((e) => this._logger.warn('Aborting the open transaction on disconnect failed', { error: e.message }))
+      txn._end()
+    }
     this._disconnecting = (async () => {
       try {
         await this._destroyNative()
@@ -255,6 +279,9 @@ class Producer {
       throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore")
     }
     if (this._state !== 'connected') throw new KafkaJSError('The producer is disconnected')
+    if (this._config.transactionalId && !this._transaction) {
+      throw new KafkaJSNonRetriableError('A transactional producer sends only inside a transaction: use producer.transaction() and transaction.send()')
+    }
 
     const profile = this._profile({ acks, timeout, compression })
     const topics = []
@@ -369,8 +396,30 @@ class Producer {
     }
   }
 
-  transaction() {
-    return Promise.reject(new errors.KafkaJSNotImplemented('Transactions are not implemented yet in kafka-napi'))
+  /** Begins a transaction (kafkajs's Transaction); needs `transactionalId`. */
+  async transaction() {
+    if (!this._config.transactionalId) throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer')
+    if (this._transaction) {
+      throw new KafkaJSNonRetriableError('There is already an ongoing transaction for this producer. Please end the transaction before beginning another.')
+    }
+    if (this._state === 'connecting') await this._connecting.catch(() => {})
+    if (this._state !== 'connected') throw new KafkaJSError('The producer is disconnected')
+    try {
+      this._native.beginTransaction()
+    } catch (e) {
+      throw fromNative(e)
+    }
+    this._transaction = new Transaction(this)
+    return this._transaction
+  }
+
+  async _txnCall(fn) {
+    if (!this._native) throw new KafkaJSError('The producer is disconnected')
+    try {
+      await fn(this._native, this._settings.transactionTimeout)
+    } catch (e) {
+      throw fromNative(e)
+    }
   }
 }
 

@@ -39,6 +39,16 @@ pub enum NativeError {
   Delivery { failures: Vec<MessageFailure> },
   /// An operation did not finish within its bound.
   Timeout(String),
+  /// A transaction call failed; the flags say whether it may be retried, must be aborted, or
+  /// the producer is unusable (fatal, e.g. fenced).
+  Transaction {
+    code: i32,
+    name: String,
+    message: String,
+    retriable: bool,
+    abortable: bool,
+    fatal: bool,
+  },
   /// The producer is not in a state that allows the operation.
   State(String),
   /// The arguments from JS are malformed.
@@ -105,6 +115,15 @@ struct Payload<'a> {
   message: &'a str,
   #[serde(skip_serializing_if = "Option::is_none")]
   failures: Option<&'a [MessageFailure]>,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  txn: Option<TxnFlags>,
+}
+
+#[derive(Serialize)]
+struct TxnFlags {
+  retriable: bool,
+  abortable: bool,
+  fatal: bool,
 }
 
 impl NativeError {
@@ -116,6 +135,7 @@ impl NativeError {
         name: "INVALID_CONFIG",
         message: m,
         failures: None,
+        txn: None,
       },
       NativeError::Kafka { code, name, message } => Payload {
         kind: "kafka",
@@ -123,6 +143,7 @@ impl NativeError {
         name,
         message,
         failures: None,
+        txn: None,
       },
       NativeError::Delivery { failures } => {
         let first = failures.first();
@@ -132,14 +153,35 @@ impl NativeError {
           name: first.map_or("UNKNOWN", |f| f.name.as_str()),
           message: first.map_or("delivery failed", |f| f.message.as_str()),
           failures: Some(failures),
+          txn: None,
         }
       }
+      NativeError::Transaction {
+        code,
+        name,
+        message,
+        retriable,
+        abortable,
+        fatal,
+      } => Payload {
+        kind: "transaction",
+        code: *code,
+        name,
+        message,
+        failures: None,
+        txn: Some(TxnFlags {
+          retriable: *retriable,
+          abortable: *abortable,
+          fatal: *fatal,
+        }),
+      },
       NativeError::Timeout(m) => Payload {
         kind: "timeout",
         code: -185,
         name: "TIMED_OUT",
         message: m,
         failures: None,
+        txn: None,
       },
       NativeError::State(m) => Payload {
         kind: "state",
@@ -147,6 +189,7 @@ impl NativeError {
         name: "STATE",
         message: m,
         failures: None,
+        txn: None,
       },
       NativeError::Input(m) => Payload {
         kind: "input",
@@ -154,6 +197,7 @@ impl NativeError {
         name: "INVALID_ARG",
         message: m,
         failures: None,
+        txn: None,
       },
     };
     serde_json::to_string(&p).unwrap_or_else(|_| r#"{"kind":"kafka","code":-1,"name":"UNKNOWN","message":"unserialisable error"}"#.into())

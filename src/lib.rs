@@ -11,6 +11,7 @@
 //! - [`events`]: librdkafka's context: delivery reports, logs and errors forwarded to JS.
 //! - [`config`]: property maps to `ClientConfig`, secrets redacted from errors.
 //! - [`error`]: the one error type and its JSON payload.
+//! - [`transaction`]: transactions on a transactional producer.
 //! - [`mock`]: librdkafka's in-process mock cluster, for exact fault injection and the embedded demo.
 
 pub mod config;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod events;
 pub mod mock;
 pub mod producer;
+pub mod transaction;
 
 use napi_derive::napi;
 

@@ -306,6 +306,10 @@ fn topic_info(t: &rdkafka::metadata::MetadataTopic) -> TopicInfo {
 }
 
 impl NativeProducer {
+  pub(crate) fn client_of(&self, profile: u32) -> NativeResult<(Arc<Client>, Duration)> {
+    self.client(profile)
+  }
+
   fn client(&self, profile: u32) -> NativeResult<(Arc<Client>, Duration)> {
     let profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
     let p = profiles
