@@ -6,6 +6,7 @@ const { logLevel } = require('./lib/logger')
 const { CompressionTypes, CompressionCodecs } = require('./lib/compression')
 const { PRODUCER_EVENTS } = require('./lib/events')
 const { FailureLog } = require('./lib/failure-log')
+const { MockCluster } = require('./lib/mock')
 const errors = require('./lib/errors')
 
 const { fromNative, decodePayload, errorForCode, ...errorExports } = errors
@@ -18,5 +19,6 @@ module.exports = {
   CompressionCodecs,
   ProducerEvents: PRODUCER_EVENTS,
   FailureLog,
+  MockCluster,
   ...errorExports,
 }
