@@ -92,8 +92,13 @@ export interface DeliveryFailure {
   partition?: number
   message: Message
   error: KafkaJSError
-  /** The most attempts librdkafka could have made (retries + 1); librdkafka does not report the exact count. */
-  maxAttempts: number
+  /**
+   * Produce attempts the message had, as librdkafka's rules imply (it does not report the count):
+   * retries + 1 when a retriable broker error outlived the retries, 1 for a non-retriable broker
+   * error, 0 when it never reached a broker (validation, queue full, disconnected), null when the
+   * delivery timeout expired.
+   */
+  attempts: number | null
 }
 
 export interface FailureRecorder {
@@ -119,6 +124,8 @@ export interface ProducerConfig {
   batchNumMessages?: number
   queueBufferingMaxMessages?: number
   queueBufferingMaxKbytes?: number
+  /** kafka-napi: how long a send waits for room when librdkafka's local queue is full (ms; like Java's max.block.ms). Default: the delivery timeout. */
+  maxBlockMs?: number
   /** kafka-napi: how long disconnect() waits for in-flight messages (ms, default 30000). */
   disconnectTimeout?: number
   /** kafka-napi: called for every message that could not be delivered. */

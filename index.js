@@ -5,7 +5,7 @@ const { Partitioners } = require('./lib/partitioners')
 const { logLevel } = require('./lib/logger')
 const { CompressionTypes, CompressionCodecs } = require('./lib/compression')
 const { PRODUCER_EVENTS } = require('./lib/events')
-const { FailureLog } = require('./lib/failure-log')
+const { FailureLog, replayFailures } = require('./lib/failure-log')
 const { MockCluster } = require('./lib/mock')
 const errors = require('./lib/errors')
 
@@ -19,6 +19,7 @@ module.exports = {
   CompressionCodecs,
   ProducerEvents: PRODUCER_EVENTS,
   FailureLog,
+  replayFailures,
   MockCluster,
   ...errorExports,
 }

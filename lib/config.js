@@ -189,7 +189,9 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     for (const [k, v] of Object.entries(producerConfig.rdkafka)) props[k] = String(v)
   }
   const deliveryTimeout = producerConfig.deliveryTimeout != null ? positiveInt('deliveryTimeout', producerConfig.deliveryTimeout, { min: 1 }) : undefined
-  return { props, retry, idempotent, connectionTimeout, authenticationTimeout, deliveryTimeout, transactionTimeout, backoff: backoffBudget(retry) }
+  // Like the Java client's max.block.ms: how long a send waits for room in a full local queue.
+  const maxBlockMs = producerConfig.maxBlockMs != null ? positiveInt('maxBlockMs', producerConfig.maxBlockMs, { min: 0 }) : undefined
+  return { props, retry, idempotent, connectionTimeout, authenticationTimeout, deliveryTimeout, maxBlockMs, transactionTimeout, backoff: backoffBudget(retry) }
 }
 
 /** Per-send options (acks, timeout, compression) -> the overrides of a send profile. */
@@ -211,6 +213,7 @@ function profileProperties({ acks, timeout, compression }, shared) {
       'message.timeout.ms': String(deliveryTimeout),
     },
     deliveryTimeout,
+    enqueueTimeout: shared.maxBlockMs ?? deliveryTimeout,
   }
 }
 

@@ -48,6 +48,7 @@ class FailureLog {
       headers,
       timestamp: m.timestamp ?? null,
       error: { name: e.name, type: e.type, code: e.code, message: e.message, retriable: e.retriable },
+      attempts: report.attempts ?? null,
     }
     const fd = fs.openSync(this.path, 'a')
     try {
@@ -74,32 +75,62 @@ class FailureLog {
   }
 
   /**
-   * Sends every recorded message again through `producer` (connected). Entries that fail again
-   * stay in the file; returns `{ replayed, failed }`.
+   * Sends every recorded message again through `producer` (connected), one at a time, in the
+   * order they failed. Entries delivered are removed and those that fail again are kept, with
+   * their new error. Progress is journalled (`<path>.replayed`, one synced line per delivered
+   * entry), so a replay interrupted by a crash resumes where it stopped: nothing is lost and,
+   * short of a crash between a send's acknowledgement and its journal line, nothing delivered
+   * by the interrupted replay is sent twice. Returns `{ replayed, failed }`.
    */
   async replay(producer, { acks = -1 } = {}) {
     const entries = this.entries()
+    const journal = `${this.path}.replayed`
+    const done = new Set(fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean).map(Number) : [])
     const remaining = []
     let replayed = 0
-    for (const e of entries) {
-      const message = { key: e.key, value: e.value, headers: e.headers }
-      if (e.partition !== null) message.partition = e.partition
-      if (e.timestamp !== null) message.timestamp = e.timestamp
-      try {
-        await producer.send({ topic: e.topic, acks, messages: [message] })
-        replayed++
-      } catch {
-        remaining.push(e)
+    const fd = fs.openSync(journal, 'a')
+    try {
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]
+        if (done.has(i)) {
+          replayed++
+          continue
+        }
+        const message = { key: e.key, value: e.value, headers: e.headers }
+        if (e.partition !== null) message.partition = e.partition
+        if (e.timestamp !== null) message.timestamp = e.timestamp
+        try {
+          await producer.send({ topic: e.topic, acks, messages: [message] })
+          fs.writeSync(fd, `${i}\n`)
+          fs.fdatasyncSync(fd)
+          replayed++
+        } catch (err) {
+          remaining.push({ ...e, failedAt: new Date().toISOString(), error: { name: err.name, type: err.type, code: err.code, message: err.message, retriable: err.retriable } })
+        }
       }
+    } finally {
+      fs.closeSync(fd)
     }
-    const tmp = `${this.path}.replay-${process.pid}`
-    fs.writeFileSync(
-      tmp,
-      remaining.map((e) => JSON.stringify({ ...e, key: enc(e.key), value: enc(e.value), headers: Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(enc) : enc(v)])) }) + '\n').join(''),
-    )
+    const tmp = `${this.path}.tmp-${process.pid}`
+    fs.writeFileSync(tmp, remaining.map((e) => JSON.stringify(encodeEntry(e)) + '\n').join(''))
+    const tfd = fs.openSync(tmp, 'r')
+    fs.fsyncSync(tfd)
+    fs.closeSync(tfd)
     fs.renameSync(tmp, this.path)
+    fs.rmSync(journal, { force: true })
     return { replayed, failed: remaining.length }
   }
 }
 
-module.exports = { FailureLog }
+function encodeEntry(e) {
+  const headers = {}
+  for (const [k, v] of Object.entries(e.headers || {})) headers[k] = Array.isArray(v) ? v.map(enc) : enc(v)
+  return { ...e, key: enc(e.key), value: enc(e.value), headers }
+}
+
+/** Replays the failure log at `path` through `producer`; see FailureLog#replay. */
+function replayFailures(path, producer, options) {
+  return new FailureLog({ path }).replay(producer, options)
+}
+
+module.exports = { FailureLog, replayFailures }

@@ -17,9 +17,23 @@ const { producerProperties, profileProperties, brokerListOf } = require('./confi
 const { PRODUCER_EVENTS, InstrumentationEmitter } = require('./events')
 const { Transaction } = require('./transaction')
 const errors = require('./errors')
+const { RETRIABLE } = require('./protocol-errors')
 const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSConnectionError, fromNative, errorForCode } = errors
 
+const REPORTED = Symbol('kafka-napi.reported')
 const NATIVE_PARTITIONERS = new Set([Partitioners.DefaultPartitioner, Partitioners.JavaCompatiblePartitioner])
+
+/**
+ * How many produce attempts a failed message had. librdkafka does not report it per message, so
+ * this is what its rules imply: a retriable broker error that ends delivery means the retries
+ * ran out (retries + 1); a non-retriable one fails the first attempt; a local failure (queue
+ * full, unknown partition) never reached a broker; a delivery timeout leaves it unknown (null).
+ */
+function attemptsFor(failure, retries) {
+  if (failure.code > 0) return RETRIABLE.has(failure.code) ? retries + 1 : 1
+  if (failure.name === 'MESSAGE_TIMED_OUT') return null
+  return 0
+}
 
 function describe(v) {
   try {
@@ -195,10 +209,10 @@ class Producer {
       return this._profiles.get(first).id
     }
     if (p === undefined) {
-      const { overrides, deliveryTimeout } = profileProperties({ acks, timeout, compression }, this._settings)
+      const { overrides, deliveryTimeout, enqueueTimeout } = profileProperties({ acks, timeout, compression }, this._settings)
       let id
       try {
-        id = this._native.addProfile(overrides, deliveryTimeout)
+        id = this._native.addProfile(overrides, enqueueTimeout)
       } catch (e) {
         throw fromNative(e)
       }
@@ -254,11 +268,40 @@ class Producer {
       return Promise.reject(new KafkaJSNonRetriableError('Invalid topic'))
     }
     const { topic, messages, acks, timeout, compression } = record
-    if (!topic) return Promise.reject(new KafkaJSNonRetriableError('Invalid topic'))
+    if (!topic) {
+      const err = new KafkaJSNonRetriableError('Invalid topic')
+      this._reportRejectedBatch({ topicMessages: [{ topic, messages }] }, err)
+      return Promise.reject(err)
+    }
     return this.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
   }
 
+  /**
+   * kafkajs's sendBatch. Every rejection is also reported per message (event, callback, failure
+   * log), whether the send failed validation, found the producer disconnected, or was refused
+   * by librdkafka or the broker.
+   */
   async sendBatch(batch) {
+    try {
+      return await this._sendBatch(batch)
+    } catch (err) {
+      if (!err || !err[REPORTED]) this._reportRejectedBatch(batch, err)
+      throw err
+    }
+  }
+
+  _reportRejectedBatch(batch, error) {
+    if (!this._emitter.hasListeners(PRODUCER_EVENTS.DELIVERY_FAILURE) && !this._onDeliveryFailure && !this._failureLog) return
+    const topicMessages = batch && Array.isArray(batch.topicMessages) ? batch.topicMessages : []
+    for (const tm of topicMessages) {
+      if (!tm || !Array.isArray(tm.messages)) continue
+      for (const message of tm.messages) {
+        this._reportFailure({ topic: tm.topic, partition: message && Number.isInteger(message.partition) ? message.partition : undefined, message, error, attempts: 0 })
+      }
+    }
+  }
+
+  async _sendBatch(batch) {
     if (batch === null || typeof batch !== 'object') throw new KafkaJSNonRetriableError('Invalid batch')
     const { acks = -1, timeout = this._kafka._config.requestTimeout ?? 30000, compression = 0, topicMessages = [] } = batch
     if (this._settings.idempotent && acks !== -1) {
@@ -354,6 +397,7 @@ class Producer {
       lastClientError: this._recentClientError(),
     }
     const err = fromNative(nativeErr, context)
+    Object.defineProperty(err, REPORTED, { value: true })
     const failures = err.failures || []
     for (const f of failures) {
       const original = originals[f.index]
@@ -363,7 +407,7 @@ class Producer {
         partition: f.partition >= 0 ? f.partition : undefined,
         message: original ? original.message : undefined,
         error,
-        maxAttempts: this._settings.retry.retries + 1,
+        attempts: attemptsFor(f, this._settings.retry.retries),
       }
       this._reportFailure(report)
     }
