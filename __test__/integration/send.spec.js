@@ -246,6 +246,13 @@ describe('bad input gets a typed error and nothing is lost', () => {
   test.each([
     [{ messages: [{ value: 'x' }] }, 'Invalid topic'],
     [{ topic: 't' }, 'Invalid messages array [undefined] for topic "t"'],
+    [{ topic: 't', messages: 'nope' }, 'Invalid messages array [nope] for topic "t"'],
+    [{ topic: 't', messages: [null] }, 'Invalid message for topic "t": null'],
+    [{ topic: 't', messages: [{ key: { a: 1 }, value: 'x' }] }, 'Invalid message key for topic "t": expected a Buffer, string or null, got object'],
+    [{ topic: 't', messages: [{ value: 'x', headers: { f: () => 1 } }] }, 'Invalid header "f" for topic "t": expected a Buffer, string or null, got function'],
+    [{ topic: 't', messages: [{ value: 'x', headers: 'h' }] }, 'Invalid headers for topic "t": expected an object'],
+    [{ topic: 't', messages: [{ value: 'x', partition: 1.5 }] }, 'Invalid partition for topic "t": 1.5'],
+    [{ topic: 't', timeout: -1, messages: [{ value: 'x' }] }, 'Invalid timeout: expected an integer between 1 and 2147483647, got -1'],
     [{ topic: 't', messages: [{ key: 'k' }] }, 'Invalid message without value for topic "t": {"key":"k"}'],
     [{ topic: 't', messages: [{ value: 42 }] }, 'Invalid message value for topic "t": expected a Buffer, string or null, got number'],
     [{ topic: 't', messages: [{ value: 'x', headers: { h: 1 } }] }, 'Invalid header "h" for topic "t": expected a Buffer, string or null, got number'],
