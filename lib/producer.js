@@ -35,6 +35,11 @@ function attemptsFor(failure, retries) {
   return 0
 }
 
+/** Hostile input (a throwing getter, a Symbol where a string goes) still gets a typed error. */
+function asTyped(e) {
+  return e instanceof errors.KafkaJSError ? e : new KafkaJSNonRetriableError(`Invalid send: ${e && e.message}`, { cause: e })
+}
+
 function describe(v) {
   try {
     return JSON.stringify(v)
@@ -264,16 +269,18 @@ class Producer {
   }
 
   send(record) {
-    if (record === null || typeof record !== 'object') {
-      return Promise.reject(new KafkaJSNonRetriableError('Invalid topic'))
+    try {
+      if (record === null || typeof record !== 'object') throw new KafkaJSNonRetriableError('Invalid topic')
+      const { topic, messages, acks, timeout, compression } = record
+      if (!topic) {
+        const err = new KafkaJSNonRetriableError('Invalid topic')
+        this._reportRejectedBatch({ topicMessages: [{ topic, messages }] }, err)
+        throw err
+      }
+      return this.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
+    } catch (e) {
+      return Promise.reject(asTyped(e))
     }
-    const { topic, messages, acks, timeout, compression } = record
-    if (!topic) {
-      const err = new KafkaJSNonRetriableError('Invalid topic')
-      this._reportRejectedBatch({ topicMessages: [{ topic, messages }] }, err)
-      return Promise.reject(err)
-    }
-    return this.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] })
   }
 
   /**
@@ -284,20 +291,26 @@ class Producer {
   async sendBatch(batch) {
     try {
       return await this._sendBatch(batch)
-    } catch (err) {
-      if (!err || !err[REPORTED]) this._reportRejectedBatch(batch, err)
+    } catch (e) {
+      const err = asTyped(e)
+      if (!err[REPORTED]) this._reportRejectedBatch(batch, err)
       throw err
     }
   }
 
   _reportRejectedBatch(batch, error) {
     if (!this._emitter.hasListeners(PRODUCER_EVENTS.DELIVERY_FAILURE) && !this._onDeliveryFailure && !this._failureLog) return
-    const topicMessages = batch && Array.isArray(batch.topicMessages) ? batch.topicMessages : []
-    for (const tm of topicMessages) {
-      if (!tm || !Array.isArray(tm.messages)) continue
-      for (const message of tm.messages) {
-        this._reportFailure({ topic: tm.topic, partition: message && Number.isInteger(message.partition) ? message.partition : undefined, message, error, attempts: 0 })
+    try {
+      const topicMessages = batch && Array.isArray(batch.topicMessages) ? batch.topicMessages : []
+      for (const tm of topicMessages) {
+        if (!tm || !Array.isArray(tm.messages)) continue
+        for (const message of tm.messages) {
+          this._reportFailure({ topic: tm.topic, partition: message && Number.isInteger(message.partition) ? message.partition : undefined, message, error, attempts: 0 })
+        }
       }
+    } catch (e) {
+      // The batch itself is hostile (throwing getters): the rejection still reaches the caller.
+      this._logger.error('Could not report a rejected send', { error: e && e.message })
     }
   }
 
