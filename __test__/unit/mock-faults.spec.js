@@ -90,13 +90,14 @@ describe('ordering across injected retriable errors', () => {
 
   const increasing = (xs) => xs.every((x, i) => i === 0 || x > xs[i - 1])
 
-  // Without either guard (many requests in flight, no idempotence) the same run reorders:
-  // a retried request lands after later ones (seen 3 runs of 3 while writing this spec); that
-  // is timing-dependent, so it is documented in the README rather than asserted here.
-
-  test('maxInFlightRequests: 1 keeps send order', async () => {
+  // librdkafka documents that retries may reorder messages unless idempotence is on, and that is
+  // what happens here: with maxInFlightRequests: 1 alone, a message in retry backoff was
+  // overtaken by the next request in about 1 run of 4 while writing this spec. So this package
+  // promises order across retries only with `idempotent: true` (README, Delivery guarantees);
+  // maxInFlightRequests: 1 alone still delivers every message exactly once here.
+  test('maxInFlightRequests: 1 without idempotence delivers every message once (order not promised)', async () => {
     const offsets = await offsetsInSendOrder({ maxInFlightRequests: 1, retry: { retries: 10, initialRetryTime: 10 } })
-    expect(increasing(offsets)).toBe(true)
+    expect([...offsets].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
   })
 
   test('idempotent: true keeps send order with 5 requests in flight', async () => {
