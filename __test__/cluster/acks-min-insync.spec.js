@@ -87,6 +87,8 @@ describe('acks and min.insync.replicas with one follower down (RF 3)', () => {
       expect((await topicOffsets(topic, clusterBrokers()))[0].high).toBe('0')
       const [ok] = await p.send({ topic, acks: 1, messages: [{ value: 'acks1 still works' }] })
       expect(ok.baseOffset).toBe('0')
+      // acks=0 waits for nothing: it resolves to [] and the leader appends it.
+      expect(await p.send({ topic, acks: 0, messages: [{ value: 'acks0 fire and forget' }] })).toEqual([])
     } finally {
       await p.disconnect()
     }
@@ -110,7 +112,7 @@ describe('acks and min.insync.replicas with one follower down (RF 3)', () => {
       await again.disconnect()
     }
     expect(failureLog.entries()).toEqual([])
-    const got = await readBack(topic, 4, { brokerList: clusterBrokers() })
-    expect(got.map((m) => m.value.toString()).sort()).toEqual(['acks1 still works', 'refused-0', 'refused-1', 'refused-2'])
+    const got = await readBack(topic, 5, { brokerList: clusterBrokers() })
+    expect(got.map((m) => m.value.toString()).sort()).toEqual(['acks0 fire and forget', 'acks1 still works', 'refused-0', 'refused-1', 'refused-2'])
   })
 })

@@ -1,4 +1,6 @@
 'use strict'
+const fs = require('node:fs')
+const path = require('node:path')
 const { Kafka, Partitioners, CompressionTypes, logLevel, KafkaJSError, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSConnectionError } = require('../..')
 const { brokers, createTopic, readBack, uniqueTopic, referenceClient, kafkajs } = require('../helpers/kafka')
 
@@ -88,6 +90,25 @@ describe('Producer.send against a real broker', () => {
     await producer.send({ topic, compression, messages: [{ value }, { value: value + '!' }] })
     const got = await readBack(topic, 2)
     expect(got.map((m) => m.value.toString())).toEqual([value, value + '!'])
+  })
+
+  test('compression takes effect on the wire: the stored segment shrinks', async () => {
+    const dataDir = path.resolve(__dirname, '../../.kafka/single/node-1/data')
+    if (process.env.KAFKA_BROKERS !== '127.0.0.1:19092' || !fs.existsSync(dataDir)) {
+      console.warn('compression size check skipped: needs the launcher\'s own single node')
+      return
+    }
+    const sizeOf = (topic) => fs.readdirSync(path.join(dataDir, `${topic}-0`)).filter((f) => f.endsWith('.log')).reduce((n, f) => n + fs.statSync(path.join(dataDir, `${topic}-0`, f)).size, 0)
+    const messages = Array.from({ length: 500 }, (_, i) => ({ value: `{"event":"user.registered","id":${i},"email":"user${i}@example.com","padding":"${'x'.repeat(200)}"}` }))
+    const sizes = {}
+    for (const [name, compression] of Object.entries({ None: CompressionTypes.None, GZIP: CompressionTypes.GZIP, ZSTD: CompressionTypes.ZSTD })) {
+      const topic = await createTopic()
+      await producer.send({ topic, compression, messages })
+      sizes[name] = sizeOf(topic)
+    }
+    expect(sizes.None).toBeGreaterThan(500 * 200)
+    expect(sizes.GZIP * 5).toBeLessThan(sizes.None)
+    expect(sizes.ZSTD * 5).toBeLessThan(sizes.None)
   })
 
   test('an unknown compression codec is refused with a typed error', async () => {
