@@ -119,9 +119,11 @@ function securityProperties(kafkaConfig, warn) {
       case 'AWS':
         throw new KafkaJSNotImplemented('SASL mechanism AWS (IAM) is not supported by kafka-napi: librdkafka has no AWS mechanism. Use OAUTHBEARER with an MSK IAM token provider instead.')
       case 'OAUTHBEARER':
-        throw new KafkaJSNotImplemented('SASL mechanism OAUTHBEARER (oauthBearerProvider) is not supported by kafka-napi yet')
+        check(typeof sasl.oauthBearerProvider === 'function', 'Invalid sasl: OAUTHBEARER needs an oauthBearerProvider function returning { value }')
+        props['sasl.mechanisms'] = 'OAUTHBEARER'
+        break
       default:
-        throw new KafkaJSNotImplemented(`SASL mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`)
+        throw new KafkaJSNotImplemented(`SASL mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`)
     }
   }
   props['security.protocol'] = (sasl ? 'sasl_' : '') + (useSsl ? 'ssl' : 'plaintext')

@@ -3,6 +3,7 @@
  * kafkajs's `Kafka` client, producer side: `new Kafka(config).producer(options)` and `logger()`.
  * `brokers` may be an array or a (sync or async) function, called at each connect.
  */
+const util = require('node:util')
 const { Producer } = require('./producer')
 const { createLogger, logLevel } = require('./logger')
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('./errors')
@@ -29,6 +30,16 @@ class Kafka {
 
   logger() {
     return this._logger
+  }
+
+  /** What `util.inspect` and `JSON.stringify` show: no ssl or sasl material. */
+  toJSON() {
+    const { clientId, brokers } = this._config
+    return { clientId: clientId ?? 'kafkajs', brokers: Array.isArray(brokers) ? brokers : '[function]', ssl: Boolean(this._config.ssl), sasl: this._config.sasl ? String(this._config.sasl.mechanism) : false }
+  }
+
+  [util.inspect.custom]() {
+    return `Kafka ${util.inspect(this.toJSON())}`
   }
 
   /** The broker list for a connect: the array, or what the function returns. */

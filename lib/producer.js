@@ -10,12 +10,14 @@
  * into one buffer and handed to the native core in one call. The native core returns one
  * promise per send that settles when the last message's delivery report is in.
  */
+const util = require('node:util')
 const { NativeProducer } = require('../binding.js')
 const { pack } = require('./pack')
 const { Partitioners } = require('./partitioners')
 const { producerProperties, profileProperties, brokerListOf } = require('./config')
 const { PRODUCER_EVENTS, InstrumentationEmitter } = require('./events')
 const { Transaction } = require('./transaction')
+const { installTokenProvider } = require('./oauth')
 const errors = require('./errors')
 const { RETRIABLE } = require('./protocol-errors')
 const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSConnectionError, fromNative, errorForCode } = errors
@@ -113,6 +115,15 @@ class Producer {
     return this._logger
   }
 
+  /** What `util.inspect` and `JSON.stringify` show: no configuration, so no secret. */
+  toJSON() {
+    return { clientId: this._settings.props['client.id'], state: this._state, idempotent: this._settings.idempotent, transactional: Boolean(this._config.transactionalId) }
+  }
+
+  [util.inspect.custom]() {
+    return `Producer ${util.inspect(this.toJSON())}`
+  }
+
   isIdempotent() {
     return this._settings.idempotent
   }
@@ -157,12 +168,24 @@ class Producer {
     this._metadata = new Map()
     this._lastClientError = null
     this._native.setEventListener((json) => this._onNativeEvent(json))
+    const { sasl } = this._kafka._config
+    if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER') {
+      installTokenProvider(this._native, sasl.oauthBearerProvider, this._settings.authenticationTimeout, this._logger)
+    }
     const profile = this._profile({ acks: -1, timeout: 30000, compression: 0 })
     const timeout = this._settings.connectionTimeout + this._settings.authenticationTimeout
+    // An authentication or TLS failure ends the connect at once, not at the timeout.
+    const refused = new Promise((_, reject) => {
+      this._refuseConnect = reject
+    })
+    const metadata = this._native.metadata(profile, null, timeout)
+    metadata.catch(() => {})
     try {
-      await this._native.metadata(profile, null, timeout)
+      await Promise.race([metadata, refused])
     } catch (e) {
       throw this._connectError(fromNative(e), brokers)
+    } finally {
+      this._refuseConnect = null
     }
     if (this._config.transactionalId) {
       try {
@@ -192,6 +215,7 @@ class Producer {
       // librdkafka logs the same condition through its log callback; remember it for the
       // error that a failing connect or send will report.
       this._lastClientError = { code: e.code, name: e.code, message: e.message, at: Date.now() }
+      if (this._refuseConnect && (e.code === -169 || e.code === -181)) this._refuseConnect(new Error(e.message))
       return
     }
     const m = `${e.facility}: ${e.message}`

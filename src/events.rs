@@ -6,11 +6,15 @@
 //! `{ "type": "log"|"error", "level": <syslog>, "facility": "...", "message": "...", "code"?: n }`,
 //! with every configured secret replaced by `[redacted]` before it leaves Rust.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use rdkafka::client::ClientContext;
+use rdkafka::client::{ClientContext, OAuthToken};
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{DeliveryResult, ProducerContext};
@@ -19,11 +23,23 @@ use serde::Serialize;
 use crate::delivery::{report, Pending};
 
 type Listener = ThreadsafeFunction<String, (), String, napi::Status, false, true>;
+type TokenRequester = ThreadsafeFunction<u32, (), u32, napi::Status, false, true>;
+type TokenReply = Result<OAuthToken, String>;
+
+/// SASL/OAUTHBEARER: librdkafka asks for a token on its polling thread; the request goes to a JS
+/// provider (async), whose answer comes back through `resolve_token` / `reject_token`.
+struct TokenBridge {
+  requester: TokenRequester,
+  timeout: Duration,
+}
 
 #[derive(Default)]
 pub struct EventSink {
   listener: RwLock<Option<Listener>>,
   secrets: Vec<String>,
+  tokens: RwLock<Option<TokenBridge>>,
+  pending_tokens: Mutex<HashMap<u32, mpsc::Sender<TokenReply>>>,
+  next_token_request: AtomicU32,
 }
 
 #[derive(Serialize)]
@@ -39,9 +55,44 @@ struct Event<'a> {
 
 impl EventSink {
   pub fn new(secrets: Vec<String>) -> Self {
-    EventSink {
-      listener: RwLock::new(None),
-      secrets,
+    EventSink { secrets, ..Default::default() }
+  }
+
+  pub fn set_token_provider(&self, callback: Function<u32, ()>, timeout: Duration) -> napi::Result<()> {
+    let requester: TokenRequester = callback.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
+    if let Ok(mut g) = self.tokens.write() {
+      *g = Some(TokenBridge { requester, timeout });
+    }
+    Ok(())
+  }
+
+  /// Delivers the JS provider's answer to the waiting librdkafka thread.
+  pub fn settle_token(&self, id: u32, reply: TokenReply) {
+    let tx = self.pending_tokens.lock().ok().and_then(|mut p| p.remove(&id));
+    if let Some(tx) = tx {
+      let _ = tx.send(reply);
+    }
+  }
+
+  /// Runs on librdkafka's polling thread: asks JS for a token and waits, bounded.
+  fn request_token(&self) -> TokenReply {
+    let (tx, rx) = mpsc::channel();
+    let id = self.next_token_request.fetch_add(1, Ordering::Relaxed);
+    let timeout = {
+      let guard = self.tokens.read().map_err(|_| "token provider state poisoned".to_string())?;
+      let bridge = guard.as_ref().ok_or_else(|| "no oauthBearerProvider configured".to_string())?;
+      if let Ok(mut p) = self.pending_tokens.lock() {
+        p.insert(id, tx);
+      }
+      bridge.requester.call(id, ThreadsafeFunctionCallMode::NonBlocking);
+      bridge.timeout
+    };
+    match rx.recv_timeout(timeout) {
+      Ok(reply) => reply,
+      Err(_) => {
+        self.settle_token(id, Err(String::new()));
+        Err(format!("oauthBearerProvider did not answer within {} ms", timeout.as_millis()))
+      }
     }
   }
 
@@ -88,6 +139,12 @@ pub struct Context {
 }
 
 impl ClientContext for Context {
+  const ENABLE_REFRESH_OAUTH_TOKEN: bool = true;
+
+  fn generate_oauth_token(&self, _config: Option<&str>) -> Result<OAuthToken, Box<dyn std::error::Error>> {
+    self.sink.request_token().map_err(|e| e.into())
+  }
+
   fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
     self.sink.emit("log", level as i32, fac, log_message, None);
   }

@@ -21,6 +21,7 @@
 //! enqueue error, or, if librdkafka destroys it without a report, by its `Drop`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -88,7 +89,6 @@ pub struct CloseResult {
 }
 
 struct Profile {
-  overrides: Vec<(String, String)>,
   enqueue_timeout: Duration,
   client: Option<Arc<Client>>,
 }
@@ -99,6 +99,8 @@ pub struct NativeProducer {
   base: Vec<(String, String)>,
   sink: Arc<EventSink>,
   profiles: Mutex<Vec<Profile>>,
+  /// Set by `close`: long waits (metadata) stop early once closed.
+  closed: Arc<AtomicBool>,
 }
 
 fn queue_full(err: &KafkaError) -> bool {
@@ -356,6 +358,7 @@ impl NativeProducer {
       base,
       sink: Arc::new(EventSink::new(secrets)),
       profiles: Mutex::new(Vec::new()),
+      closed: Arc::new(AtomicBool::new(false)),
     })
   }
 
@@ -374,44 +377,30 @@ impl NativeProducer {
     let client = self.create_client(&overrides)?;
     let mut profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
     profiles.push(Profile {
-      overrides,
       enqueue_timeout: Duration::from_millis(enqueue_timeout_ms as u64),
       client: Some(client),
     });
     Ok((profiles.len() - 1) as u32)
   }
 
-  /// Re-creates the clients of every registered profile after a `close` (reconnect).
-  #[napi]
-  pub fn reopen(&self) -> napi::Result<()> {
-    let pending: Vec<(usize, Vec<(String, String)>)> = {
-      let profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
-      profiles
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.client.is_none())
-        .map(|(i, p)| (i, p.overrides.clone()))
-        .collect()
-    };
-    for (i, overrides) in pending {
-      let client = self.create_client(&overrides)?;
-      let mut profiles = self.profiles.lock().map_err(|_| NativeError::State("producer state poisoned".into()))?;
-      if let Some(p) = profiles.get_mut(i) {
-        p.client = Some(client);
-      }
-    }
-    Ok(())
-  }
-
   /// Fetches cluster metadata through `profile`'s client: brokers, and `topic` (or every topic).
   #[napi(ts_return_type = "Promise<ClusterInfo>")]
   pub fn metadata<'env>(&self, env: &'env Env, profile: u32, topic: Option<String>, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, ClusterInfo>> {
     let (client, _) = self.client(profile)?;
+    let closed = self.closed.clone();
     env.spawn_future(async move {
+      // Asked in slices of at most 1 s, so that a `close` (e.g. after a refused connect) ends
+      // the wait at once instead of holding the client, and the process, until the timeout.
       let md = tokio::task::spawn_blocking(move || {
-        client
-          .client()
-          .fetch_metadata(topic.as_deref(), Timeout::After(Duration::from_millis(timeout_ms as u64)))
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
+        loop {
+          let slice = deadline.saturating_duration_since(Instant::now()).min(Duration::from_secs(1));
+          match client.client().fetch_metadata(topic.as_deref(), Timeout::After(slice)) {
+            Ok(md) => return Ok(md),
+            Err(e) if Instant::now() >= deadline || closed.load(Ordering::Acquire) => return Err(e),
+            Err(_) => continue,
+          }
+        }
       })
       .await
       .map_err(|e| NativeError::State(format!("metadata task failed: {e}")))?
@@ -503,14 +492,13 @@ impl NativeProducer {
   }
 
   /// Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client.
-  /// The profiles stay registered; `reopen` brings them back.
   #[napi(ts_return_type = "Promise<CloseResult>")]
   pub fn close<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, CloseResult>> {
+    self.closed.store(true, Ordering::Release);
     let clients: Vec<Arc<Client>> = match self.profiles.lock() {
       Ok(mut p) => p.iter_mut().filter_map(|p| p.client.take()).collect(),
       Err(_) => Vec::new(),
     };
-    let sink = self.sink.clone();
     env.spawn_future(async move {
       let unflushed = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
@@ -532,9 +520,31 @@ impl NativeProducer {
       })
       .await
       .map_err(|e| NativeError::State(format!("close task failed: {e}")))?;
-      let _ = sink;
       Ok(CloseResult { unflushed })
     })
+  }
+
+  /// SASL/OAUTHBEARER: `provider(requestId)` is called whenever librdkafka needs a token; it
+  /// must answer with `resolveToken` or `rejectToken` within `timeout_ms`.
+  #[napi]
+  pub fn set_token_provider(&self, provider: Function<u32, ()>, timeout_ms: u32) -> napi::Result<()> {
+    self.sink.set_token_provider(provider, Duration::from_millis(timeout_ms as u64))
+  }
+
+  /// `lifetime_ms`: when the token expires, in ms since the epoch.
+  #[napi]
+  pub fn resolve_token(&self, request_id: u32, token: String, principal: String, lifetime_ms: f64) {
+    let t = rdkafka::client::OAuthToken {
+      token,
+      principal_name: principal,
+      lifetime_ms: lifetime_ms as i64,
+    };
+    self.sink.settle_token(request_id, Ok(t));
+  }
+
+  #[napi]
+  pub fn reject_token(&self, request_id: u32, message: String) {
+    self.sink.settle_token(request_id, Err(message));
   }
 
   /// Stops forwarding events (called on disconnect so nothing is delivered afterwards).

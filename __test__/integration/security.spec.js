@@ -1,0 +1,146 @@
+'use strict'
+/*
+ * TLS and SASL through kafkajs's `ssl` and `sasl` options, against the test bed's listeners
+ * (SASL_PLAINTEXT with PLAIN/SCRAM/OAUTHBEARER, SSL with a generated CA), and secrets kept out
+ * of every log line, error and inspection.
+ */
+const fs = require('node:fs')
+const path = require('node:path')
+const util = require('node:util')
+const crypto = require('node:crypto')
+const { Kafka, logLevel, KafkaJSSASLAuthenticationError, KafkaJSConnectionError } = require('../..')
+const { createTopic, readBack } = require('../helpers/kafka')
+
+const env = (k) => process.env[k]
+const saslBrokers = () => env('KAFKA_SASL_BROKERS').split(',')
+const sslBrokers = () => env('KAFKA_SSL_BROKERS').split(',')
+const tlsDir = () => path.dirname(env('KAFKA_SSL_CA'))
+const user = { username: env('KAFKA_SASL_USERNAME'), password: env('KAFKA_SASL_PASSWORD') }
+
+async function roundTrip(kafkaConfig, producerConfig = {}) {
+  const topic = await createTopic()
+  const producer = new Kafka({ clientId: 'security-spec', logLevel: logLevel.NOTHING, ...kafkaConfig }).producer(producerConfig)
+  await producer.connect()
+  try {
+    await producer.send({ topic, messages: [{ key: 'k', value: 'secured' }] })
+  } finally {
+    await producer.disconnect()
+  }
+  const [m] = await readBack(topic, 1)
+  return m.value.toString()
+}
+
+describe('SASL', () => {
+  test.each(['plain', 'scram-sha-256', 'scram-sha-512'])('%s: connects, sends, and the message reads back', async (mechanism) => {
+    expect(await roundTrip({ brokers: saslBrokers(), sasl: { mechanism, ...user } })).toBe('secured')
+  })
+
+  test.each(['plain', 'scram-sha-512'])('%s with a wrong password: KafkaJSSASLAuthenticationError within the authentication timeout', async (mechanism) => {
+    const p = new Kafka({ brokers: saslBrokers(), sasl: { mechanism, username: user.username, password: 'wrong' }, authenticationTimeout: 3000, logLevel: logLevel.NOTHING }).producer()
+    const started = Date.now()
+    const err = await p.connect().catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
+    expect(err.message).toMatch(/SASL authentication failed/)
+    expect(Date.now() - started).toBeLessThan(3000)
+  })
+
+  test('oauthbearer: the provider supplies the token, and is asked again before it expires', async () => {
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    let calls = 0
+    const oauthBearerProvider = async () => {
+      calls++
+      const now = Math.floor(Date.now() / 1000)
+      // An unsecured JWS (alg none), which the broker's default OAUTHBEARER validator accepts.
+      return { value: `${b64({ alg: 'none' })}.${b64({ sub: 'alice', iat: now, exp: now + 5 })}.` }
+    }
+    const topic = await createTopic()
+    const producer = new Kafka({ brokers: saslBrokers(), sasl: { mechanism: 'oauthbearer', oauthBearerProvider }, logLevel: logLevel.NOTHING }).producer()
+    await producer.connect()
+    try {
+      await producer.send({ topic, messages: [{ value: 'first token' }] })
+      expect(calls).toBeGreaterThanOrEqual(1)
+      // librdkafka refreshes at 80% of the 5 s lifetime.
+      await new Promise((r) => setTimeout(r, 6000))
+      expect(calls).toBeGreaterThanOrEqual(2)
+      await producer.send({ topic, messages: [{ value: 'refreshed token' }] })
+    } finally {
+      await producer.disconnect()
+    }
+    expect((await readBack(topic, 2)).map((m) => m.value.toString())).toEqual(['first token', 'refreshed token'])
+  })
+
+  test('oauthbearer: a provider that throws fails connect with a typed error', async () => {
+    const p = new Kafka({
+      brokers: saslBrokers(),
+      sasl: {
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: async () => {
+          throw new Error('identity provider down')
+        },
+      },
+      authenticationTimeout: 2000,
+      logLevel: logLevel.NOTHING,
+    }).producer()
+    const err = await p.connect().catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
+    expect(err.message).toMatch(/identity provider down/)
+  })
+})
+
+describe('TLS', () => {
+  const ca = () => fs.readFileSync(env('KAFKA_SSL_CA'))
+
+  test('ssl.ca (Buffer array) verifies the broker: connects, sends, reads back', async () => {
+    expect(await roundTrip({ brokers: sslBrokers(), ssl: { ca: [ca()] } })).toBe('secured')
+  })
+
+  test('mutual TLS with a client certificate and key (PEM strings)', async () => {
+    const ssl = { ca: ca().toString(), cert: fs.readFileSync(path.join(tlsDir(), 'client.pem'), 'utf8'), key: fs.readFileSync(path.join(tlsDir(), 'client-key.pem'), 'utf8') }
+    expect(await roundTrip({ brokers: sslBrokers(), ssl })).toBe('secured')
+  })
+
+  test('a CA that did not sign the broker certificate fails with a typed TLS error', async () => {
+    // The client certificate is not a CA: nothing chains to it.
+    const wrongCa = fs.readFileSync(path.join(tlsDir(), 'client.pem'))
+    const p = new Kafka({ brokers: sslBrokers(), ssl: { ca: [wrongCa] }, connectionTimeout: 1000, authenticationTimeout: 2000, logLevel: logLevel.NOTHING }).producer()
+    const err = await p.connect().catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaJSConnectionError)
+    expect(err.message).toMatch(/TLS error|certificate|SSL/i)
+  })
+
+  test('rejectUnauthorized: false connects without verification and logs a warning', async () => {
+    const warnings = []
+    const logCreator = () => ({ level, log }) => {
+      if (level === logLevel.WARN) warnings.push(log.message)
+    }
+    const topic = await createTopic()
+    const p = new Kafka({ brokers: sslBrokers(), ssl: { rejectUnauthorized: false }, logLevel: logLevel.WARN, logCreator }).producer()
+    await p.connect()
+    await p.send({ topic, messages: [{ value: 'unverified' }] })
+    await p.disconnect()
+    expect(warnings).toContain('ssl.rejectUnauthorized is false: broker certificates are not verified')
+  })
+})
+
+describe('secrets stay out of sight', () => {
+  test('a SASL password never appears in logs (DEBUG, librdkafka included), errors, inspect or JSON', async () => {
+    const secret = `s3cret-${crypto.randomBytes(8).toString('hex')}`
+    const seen = []
+    const logCreator = () => (entry) => seen.push(JSON.stringify(entry))
+    const kafka = new Kafka({ brokers: saslBrokers(), sasl: { mechanism: 'scram-sha-256', username: user.username, password: secret }, authenticationTimeout: 2000, logLevel: logLevel.DEBUG, logCreator })
+    const producer = kafka.producer({ retry: { retries: 1 } })
+    const err = await producer.connect().catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
+    seen.push(err.message, String(err.stack), util.inspect(err, { depth: 5 }))
+    seen.push(util.inspect(producer, { depth: 10 }), util.inspect(kafka, { depth: 10 }), JSON.stringify(producer), JSON.stringify(kafka))
+    // And a failed send's error and failure report, with the producer disconnected.
+    const reports = []
+    const p2 = kafka.producer({ onDeliveryFailure: (r) => reports.push(r) })
+    const sendErr = await p2.send({ topic: 't', messages: [{ value: 'x' }] }).catch((e) => e)
+    seen.push(util.inspect(sendErr, { depth: 5 }), util.inspect(reports, { depth: 5 }))
+    expect(seen.length).toBeGreaterThan(20)
+    expect(seen.some((line) => /sasl|SASL/.test(line))).toBe(true)
+    const leaks = seen.filter((line) => line.includes(secret))
+    expect(leaks).toEqual([])
+  })
+})
