@@ -37,19 +37,22 @@ export declare class NativeProducer {
    * its client. `enqueue_timeout_ms` bounds how long a send waits for room in a full queue.
    */
   addProfile(overrides: Record<string, string>, enqueueTimeoutMs: number): number
-  /** Re-creates the clients of every registered profile after a `close` (reconnect). */
-  reopen(): void
   /** Fetches cluster metadata through `profile`'s client: brokers, and `topic` (or every topic). */
   metadata(profile: number, topic: string | undefined | null, timeoutMs: number): Promise<ClusterInfo>
   /** Enqueues a packed batch with `profile`'s client. Resolves when every message is reported. */
   send(profile: number, packed: Buffer): Promise<Array<PartitionOffset>>
   /** Waits up to `timeout_ms` for every queued message of every profile to be reported. */
   flush(timeoutMs: number): Promise<number>
-  /**
-   * Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client.
-   * The profiles stay registered; `reopen` brings them back.
-   */
+  /** Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client. */
   close(timeoutMs: number): Promise<CloseResult>
+  /**
+   * SASL/OAUTHBEARER: `provider(requestId)` is called whenever librdkafka needs a token; it
+   * must answer with `resolveToken` or `rejectToken` within `timeout_ms`.
+   */
+  setTokenProvider(provider: (arg: number) => void, timeoutMs: number): void
+  /** `lifetime_ms`: when the token expires, in ms since the epoch. */
+  resolveToken(requestId: number, token: string, principal: string, lifetimeMs: number): void
+  rejectToken(requestId: number, message: string): void
   /** Stops forwarding events (called on disconnect so nothing is delivered afterwards). */
   clearEventListener(): void
   /** Registers the transactional id with its coordinator (fencing older instances). */
