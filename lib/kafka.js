@@ -46,11 +46,21 @@ class Kafka {
   async _resolveBrokers() {
     const { brokers } = this._config
     if (typeof brokers !== 'function') return brokers
+    // A discovery function that never answers must not hang connect(): bound it like a connection.
+    const bound = (this._config.connectionTimeout ?? 1000) + (this._config.authenticationTimeout ?? 10000)
+    let timer
     let list
     try {
-      list = await brokers()
+      list = await Promise.race([
+        Promise.resolve().then(() => brokers()),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${bound} ms`)), bound)
+        }),
+      ])
     } catch (e) {
       throw new KafkaJSConnectionError(`Failed to connect: "config.brokers" threw: ${e && e.message}`, { cause: e })
+    } finally {
+      clearTimeout(timer)
     }
     if (!Array.isArray(list) || list.length === 0) {
       throw new KafkaJSNonRetriableError(`Failed to connect: "config.brokers" returned void or empty array`)
