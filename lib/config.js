@@ -96,6 +96,7 @@ function securityProperties(kafkaConfig, warn) {
       props['ssl.endpoint.identification.algorithm'] = 'none'
       warn('ssl.rejectUnauthorized is false: broker certificates are not verified')
     }
+    if (ssl.servername) warn('ssl.servername is ignored: librdkafka sends the broker host name as SNI')
     if (ssl.checkServerIdentity) throw new KafkaJSNotImplemented('ssl.checkServerIdentity is not supported: librdkafka verifies the broker hostname itself (ssl.endpoint.identification.algorithm=https)')
   } else if (useSsl) {
     props['ssl.ca.location'] = 'probe'
