@@ -1,0 +1,69 @@
+'use strict'
+/*
+ * `npm run bench` at small N: kafka-napi, kafkajs and the floor (the pure-Rust producer, built
+ * by bench/run.js when missing). Asserts that the run completes, prints a table listing those
+ * clients and writes its result files. Never a timing: those depend on the machine.
+ */
+const { execFile } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+
+const ROOT = path.resolve(__dirname, '../..')
+const CLIENTS = ['kafka-napi', 'kafkajs', 'floor']
+const LABELS = { 'kafka-napi': 'kafka-napi', kafkajs: 'kafkajs', floor: 'floor (Rust, no JS)' }
+
+function run(args, timeout) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: ROOT, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error.code ?? error.signal) : 0, stdout, stderr })
+    })
+  })
+}
+
+describe('npm run bench --quick', () => {
+  let out
+  let result
+
+  beforeAll(async () => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-spec-'))
+    const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:19092'
+    // Up to ~20 s of benchmark; building the floor on a fresh checkout adds about a minute.
+    result = await run(['bench/run.js', '--quick', '--clients', CLIENTS.join(','), '--brokers', brokers, '--out', out], 270000)
+  }, 300000)
+
+  afterAll(() => {
+    if (out) fs.rmSync(out, { recursive: true, force: true })
+  })
+
+  test('completes', () => {
+    if (result.code !== 0) throw new Error(`bench/run.js exited with ${result.code}:\n${result.stderr.slice(-3000)}`)
+    expect(result.code).toBe(0)
+  })
+
+  test('prints a markdown table that lists every client', () => {
+    const md = result.stdout
+    expect(md).toMatch(/^# kafka-napi benchmark/m)
+    expect(md).toMatch(/^\| client \| version \| settings \| status/m)
+    expect(md).toMatch(/^## 100 B, acks=1$/m)
+    for (const id of CLIENTS) {
+      const rows = md.split('\n').filter((l) => l.startsWith(`| ${LABELS[id]} |`))
+      // One row in the clients table and one per (size, acks) table.
+      expect(rows.length).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  test('writes the results files', () => {
+    const files = fs.readdirSync(out)
+    for (const f of ['latest.md', 'latest.svg', 'latest.json']) expect(files).toContain(f)
+    expect(files.filter((f) => /^\d{8}-\d{6}\.md$/.test(f))).toHaveLength(1)
+    expect(files.filter((f) => /^\d{8}-\d{6}\.svg$/.test(f))).toHaveLength(1)
+    expect(fs.readFileSync(path.join(out, 'latest.md'), 'utf8')).toBe(result.stdout)
+    const svg = fs.readFileSync(path.join(out, 'latest.svg'), 'utf8')
+    expect(svg).toMatch(/^<\?xml[^>]*>\s*<svg /)
+    for (const id of CLIENTS) expect(svg).toContain(LABELS[id].replace(/&/g, '&amp;'))
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'))
+    expect(json.mode).toBe('quick')
+    expect(json.results.map((r) => r.id)).toEqual(expect.arrayContaining(CLIENTS))
+  })
+})

@@ -1,0 +1,29 @@
+'use strict'
+// @confluentinc/kafka-javascript through its KafkaJS-compatible API. Its MIGRATION.md: acks is
+// per producer, not per send, and "in case it is desired to await every message, linger.ms
+// should be set to 0". So: one producer per acks value, each with linger.ms 0.
+const { memo, versionOf, perAcks } = require('./util')
+
+async function create({ brokers, topic }) {
+  const lib = require('@confluentinc/kafka-javascript')
+  const { Kafka } = lib.KafkaJS
+  const kafka = new Kafka({ kafkaJS: { clientId: 'bench', brokers: brokers.split(',') } })
+  const producers = perAcks(async (acks) => {
+    const p = kafka.producer({ 'linger.ms': 0, kafkaJS: { acks } })
+    await p.connect()
+    return p
+  })
+  const batch = memo((values) => values.map((value) => ({ value })))
+  return {
+    version: `${versionOf('@confluentinc/kafka-javascript')} (librdkafka ${lib.librdkafkaVersion})`,
+    settings: "KafkaJS API, 'linger.ms': 0; one producer per acks (kafkaJS.acks)",
+    connect: () => producers.get(-1),
+    sendOne: async (value, acks) => (await producers.get(acks)).send({ topic, messages: [{ value }] }),
+    sendBatch: async (values, acks) => (await producers.get(acks)).send({ topic, messages: batch(values) }),
+    disconnect: async () => {
+      for (const p of producers.all()) await (await p).disconnect()
+    },
+  }
+}
+
+module.exports = { id: 'confluent', label: '@confluentinc/kafka-javascript', create }

@@ -1,0 +1,60 @@
+'use strict'
+/*
+ * Shared by the client adapters.
+ *
+ * Adapter contract (one file per client, `module.exports = { id, label, create }`):
+ *   create({ brokers, topic }) -> Promise<{ version, settings, connect(), sendOne(value, acks),
+ *     sendBatch(values, acks), disconnect() }>
+ * `value` is a Buffer; `values` is an array of Buffers (the same array object on every call of a
+ * measurement, so an adapter may build its client-specific message array once: `memo`).
+ * `acks` is 1 or -1. A client whose library fixes acks per producer creates one producer per
+ * acks value on first use (that happens during the warm-up, never in a timed repetition).
+ */
+const fs = require('fs')
+const path = require('path')
+
+/** Caches `fn(values)` per array object, so every timed send reuses the same message array. */
+function memo(fn) {
+  const cache = new WeakMap()
+  return (values) => {
+    let v = cache.get(values)
+    if (v === undefined) {
+      v = fn(values)
+      cache.set(values, v)
+    }
+    return v
+  }
+}
+
+/** The installed version of `pkg`, as resolved from the bench workspace (or the root). */
+function versionOf(pkg) {
+  let dir = path.dirname(require.resolve(pkg, { paths: [__dirname] }))
+  for (;;) {
+    const file = path.join(dir, 'package.json')
+    if (fs.existsSync(file)) {
+      const json = JSON.parse(fs.readFileSync(file, 'utf8'))
+      if (json.name === pkg) return json.version
+    }
+    const up = path.dirname(dir)
+    if (up === dir) return 'unknown'
+    dir = up
+  }
+}
+
+/** One producer per acks value, created and connected on first use. */
+function perAcks(make) {
+  const producers = new Map()
+  return {
+    async get(acks) {
+      let p = producers.get(acks)
+      if (p === undefined) {
+        p = make(acks)
+        producers.set(acks, p)
+      }
+      return p
+    },
+    all: () => [...producers.values()],
+  }
+}
+
+module.exports = { memo, versionOf, perAcks }

@@ -1,0 +1,559 @@
+#!/usr/bin/env node
+'use strict'
+/*
+ * `npm run bench`: kafka-napi against its peers and against the floor (a pure-Rust producer on
+ * the same librdkafka build), in one sitting. See bench/README.md for the method.
+ *
+ *   node bench/run.js [--brokers host:port] [--quick] [--clients a,b,c] [--out bench/results]
+ *                     [--reinstall] [--kafka-version 4.1.1]
+ *
+ * Each client runs in its own child process (bench/child.js, or the floor binary), one after the
+ * other, against its own fresh topic. Progress goes to stderr; the markdown table goes to stdout
+ * and, with the raw JSON and an SVG chart, to --out (latest.* plus timestamped copies).
+ */
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const crypto = require('crypto')
+const { spawn } = require('child_process')
+const { renderMarkdown, renderSvg } = require('./report')
+
+const BENCH = __dirname
+const ROOT = path.resolve(BENCH, '..')
+
+/** Every client, in report order. `packages`: what it needs from the bench workspace. */
+const CLIENTS = [
+  { id: 'floor', label: 'floor (Rust, no JS)', kind: 'floor', packages: [] },
+  { id: 'kafka-napi', label: 'kafka-napi', kind: 'js', packages: [] },
+  { id: 'kafkajs', label: 'kafkajs', kind: 'js', packages: [] },
+  { id: 'platformatic', label: '@platformatic/kafka', kind: 'js', packages: ['@platformatic/kafka'] },
+  { id: 'kafka-crab-js', label: 'kafka-crab-js', kind: 'js', packages: ['kafka-crab-js'] },
+  { id: 'confluent', label: '@confluentinc/kafka-javascript', kind: 'js', packages: ['@confluentinc/kafka-javascript'] },
+  { id: 'node-rdkafka', label: 'node-rdkafka', kind: 'js', packages: ['node-rdkafka'] },
+  { id: 'nestjs', label: 'NestJS ClientKafka.emit', kind: 'js', packages: [] },
+]
+
+const COMBOS = [
+  { size: 100, acks: 1 },
+  { size: 100, acks: -1 },
+  { size: 1024, acks: 1 },
+  { size: 1024, acks: -1 },
+]
+
+/** Repetition plans. Workloads 2 and 3 run for a fixed time per repetition (capped in payload bytes). */
+const PLANS = {
+  full: {
+    w1: { warmup: 200, warmupSeconds: 2, n: 1000, seconds: 5, reps: 3 },
+    w2: { warmupSeconds: 0.75, seconds: 1.5, maxBytes: 400e6, reps: 3, concurrency: 1000 },
+    w3: { warmupSeconds: 0.75, seconds: 1.5, maxBytes: 400e6, reps: 3, batch: 1000, inflight: 4 },
+    eldResolutionMs: 1,
+    clientTimeoutSeconds: 420,
+  },
+  quick: {
+    w1: { warmup: 20, warmupSeconds: 0.5, n: 100, seconds: 1, reps: 2 },
+    w2: { warmupSeconds: 0.2, seconds: 0.3, maxBytes: 20e6, reps: 2, concurrency: 1000 },
+    w3: { warmupSeconds: 0.2, seconds: 0.3, maxBytes: 20e6, reps: 2, batch: 1000, inflight: 4 },
+    eldResolutionMs: 1,
+    clientTimeoutSeconds: 120,
+  },
+}
+
+const TOPIC_PREFIX = 'kafka-napi-bench-'
+/** A path for messages: relative to the repository when inside it. */
+const shown = (p) => (path.relative(ROOT, p).startsWith('..') ? p : path.relative(ROOT, p))
+const FLOOR_BIN = path.join(ROOT, 'target', 'x86_64-unknown-linux-gnu', 'release', 'examples', 'bench-floor')
+const INSTALL_MARKER = path.join(BENCH, 'node_modules', '.bench-install.json')
+const INSTALL_LOG = path.join(BENCH, 'node_modules', '.bench-install.log')
+
+function parseArgs(argv) {
+  const args = { brokers: process.env.KAFKA_BROKERS || '127.0.0.1:19092', quick: false, clients: null, out: path.join(BENCH, 'results'), reinstall: false, kafkaVersion: null, installTimeout: 1800 }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const value = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]
+      if (v === undefined) throw new Error(`${a} needs a value`)
+      return v
+    }
+    const name = a.split('=')[0]
+    if (name === '--brokers') args.brokers = value()
+    else if (name === '--quick') args.quick = true
+    else if (name === '--clients') args.clients = value().split(',').map((s) => s.trim()).filter(Boolean)
+    else if (name === '--out') args.out = path.resolve(value())
+    else if (name === '--reinstall') args.reinstall = true
+    else if (name === '--kafka-version') args.kafkaVersion = value()
+    else if (name === '--install-timeout') args.installTimeout = Number(value())
+    else if (name === '--help' || name === '-h') {
+      process.stdout.write('usage: node bench/run.js [--brokers host:port] [--quick] [--clients ' + CLIENTS.map((c) => c.id).join(',') + '] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s]\n')
+      process.exit(0)
+    } else throw new Error(`unknown option ${a}`)
+  }
+  if (args.clients) {
+    const known = new Set(CLIENTS.map((c) => c.id))
+    const unknown = args.clients.filter((c) => !known.has(c))
+    if (unknown.length) throw new Error(`unknown client(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`)
+  }
+  return args
+}
+
+// ---------------------------------------------------------------------------------------------
+// progress bar (stderr)
+
+class Progress {
+  constructor(total) {
+    this.total = total
+    this.done = 0
+    this.label = ''
+    this.tty = process.stderr.isTTY
+    this.lastPrinted = -1
+    this.t0 = Date.now()
+  }
+
+  set(label) {
+    this.label = label
+    this.draw(true)
+  }
+
+  tick(label, n = 1) {
+    this.done = Math.min(this.total, this.done + n)
+    if (label) this.label = label
+    this.draw(false)
+  }
+
+  line() {
+    const width = 30
+    const frac = this.total ? this.done / this.total : 1
+    const filled = Math.round(frac * width)
+    const secs = Math.round((Date.now() - this.t0) / 1000)
+    return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${String(secs).padStart(4)}s  ${this.label}`
+  }
+
+  draw(force) {
+    if (this.tty) {
+      const cols = process.stderr.columns || 120
+      process.stderr.write(`\r${this.line().slice(0, cols - 1)}\x1b[K`)
+      return
+    }
+    // Not a terminal: one line per 10 % step, and whenever a new client starts.
+    const step = Math.floor((this.done / (this.total || 1)) * 10)
+    if (force || step !== this.lastPrinted) {
+      this.lastPrinted = step
+      process.stderr.write(`${this.line()}\n`)
+    }
+  }
+
+  message(text) {
+    if (this.tty) process.stderr.write(`\r\x1b[K${text}\n`)
+    else process.stderr.write(`${text}\n`)
+    this.draw(true)
+  }
+
+  end() {
+    if (this.tty) process.stderr.write('\n')
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// bench workspace (optional peer clients)
+
+function packageJsonHash() {
+  return crypto.createHash('sha256').update(fs.readFileSync(path.join(BENCH, 'package.json'))).digest('hex').slice(0, 16)
+}
+
+function resolvable(pkg) {
+  try {
+    require.resolve(`${pkg}/package.json`, { paths: [BENCH] })
+    return true
+  } catch {
+    try {
+      require.resolve(pkg, { paths: [BENCH] })
+      return true
+    } catch {
+      return false
+    }
+  }
+}
+
+function readMarker() {
+  try {
+    return JSON.parse(fs.readFileSync(INSTALL_MARKER, 'utf8'))
+  } catch {
+    return null
+  }
+}
+
+/** Why `pkg`'s install step failed, from npm's --foreground-scripts log. */
+function installFailureOf(log, pkg) {
+  const lines = log.split('\n')
+  const start = lines.findIndex((l) => l.startsWith(`npm info run ${pkg}@`) && / install /.test(l) && !l.includes('{ code'))
+  if (start < 0) return null
+  let end = lines.findIndex((l, i) => i > start && l.startsWith(`npm info run ${pkg}@`) && l.includes('{ code'))
+  if (end < 0) end = lines.length
+  const codeMatch = end < lines.length ? lines[end].match(/code: (\w+)/) : null
+  if (codeMatch && codeMatch[1] === '0') return null
+  const block = lines.slice(start, end).map((l) => l.replace(/\x1b\[[0-9;]*m|\x1b\(B/g, '').trim())
+  // The most telling line first: a failed source download or compile beats the failed prebuilt
+  // download that made the package build from source in the first place.
+  const priorities = [/Failed to install dependency|ERROR: Download of/, /fatal error|\berror:|No rule to make target|Error: Cannot find/, /gyp ERR! (configure|build) error|gyp ERR! stack Error/, /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/]
+  let first = null
+  for (const re of priorities) {
+    first = block.find((l) => re.test(l))
+    if (first) break
+  }
+  first = first || block.filter(Boolean).pop() || 'install script failed'
+  return `install script exited with ${codeMatch ? codeMatch[1] : 'no result'}: ${first.slice(0, 220)}`
+}
+
+/** Runs a command, its output appended to `logFile`, with a heartbeat on the progress bar. */
+function runLogged(cmd, argv, { cwd, env, timeoutMs, logFile, progress, label }) {
+  return new Promise((resolve) => {
+    const log = fs.createWriteStream(logFile)
+    const t0 = Date.now()
+    const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    const beat = setInterval(() => progress.set(`${label} (${Math.round((Date.now() - t0) / 1000)} s)`), progress.tty ? 1000 : 30000)
+    child.stdout.pipe(log, { end: false })
+    child.stderr.pipe(log, { end: false })
+    const done = (status, error) => {
+      clearTimeout(timer)
+      clearInterval(beat)
+      log.end(() => resolve({ status, error, timedOut, seconds: Math.round((Date.now() - t0) / 1000) }))
+    }
+    child.on('error', (e) => done(null, e))
+    child.on('close', (code, signal) => done(code ?? signal, null))
+  })
+}
+
+/** Installs the bench workspace when a selected client needs a package it lacks (once per package.json). */
+async function ensureWorkspace(selected, args, progress) {
+  const needed = [...new Set(selected.flatMap((c) => c.packages))]
+  const missing = needed.filter((p) => !resolvable(p))
+  const marker = readMarker()
+  const hash = packageJsonHash()
+  if (missing.length === 0 && !args.reinstall) return marker
+  if (!args.reinstall && marker && marker.hash === hash) return marker // tried already; failures are in the marker
+  progress.message(`bench workspace: npm install --prefix bench (${missing.join(', ') || 'reinstall'}); builds from source where npm has no prebuilt binary, up to ${args.installTimeout} s; log: ${shown(INSTALL_LOG)}`)
+  const env = { ...process.env }
+  const nodeDir = path.resolve(process.execPath, '..', '..')
+  // node-gyp downloads Node headers unless told where they are; use the installed ones.
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(nodeDir, 'include', 'node', 'node.h'))) env.npm_config_nodedir = nodeDir
+  // @confluentinc/kafka-javascript's source build otherwise downloads zlib/OpenSSL/zstd/curl
+  // sources; linking librdkafka dynamically against the system libraries needs no download.
+  if (!env.CKJS_LINKING) env.CKJS_LINKING = 'dynamic'
+  fs.mkdirSync(path.dirname(INSTALL_LOG), { recursive: true })
+  const r = await runLogged('npm', ['install', '--prefix', BENCH, '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=info'], {
+    cwd: BENCH,
+    env,
+    timeoutMs: args.installTimeout * 1000,
+    logFile: INSTALL_LOG,
+    progress,
+    label: 'installing the bench workspace',
+  })
+  const log = fs.readFileSync(INSTALL_LOG, 'utf8')
+  const failures = {}
+  for (const pkg of CLIENTS.flatMap((c) => c.packages)) {
+    const why = installFailureOf(log, pkg)
+    if (why) failures[pkg] = why
+  }
+  const result = {
+    hash,
+    at: new Date().toISOString(),
+    seconds: r.seconds,
+    status: r.timedOut ? `timed out after ${args.installTimeout} s` : r.error ? String(r.error.message) : r.status,
+    failures,
+    log: shown(INSTALL_LOG),
+  }
+  fs.writeFileSync(INSTALL_MARKER, JSON.stringify(result, null, 2))
+  progress.message(`bench workspace: npm install finished in ${result.seconds} s (status ${result.status})`)
+  return result
+}
+
+// ---------------------------------------------------------------------------------------------
+// the floor binary
+
+function floorStale() {
+  if (!fs.existsSync(FLOOR_BIN)) return true
+  return fs.statSync(path.join(BENCH, 'floor.rs')).mtimeMs > fs.statSync(FLOOR_BIN).mtimeMs
+}
+
+async function buildFloor(progress, logDir) {
+  if (!floorStale()) return null
+  const logFile = path.join(logDir, 'floor-build.log')
+  progress.message(`floor: cargo build --release --example bench-floor --target x86_64-unknown-linux-gnu (log: ${shown(logFile)})`)
+  const r = await runLogged('cargo', ['build', '--release', '--example', 'bench-floor', '--target', 'x86_64-unknown-linux-gnu'], {
+    cwd: ROOT,
+    env: process.env,
+    timeoutMs: 20 * 60 * 1000,
+    logFile,
+    progress,
+    label: 'building the floor',
+  })
+  if (r.error) return `cargo could not run: ${r.error.message}`
+  if (r.timedOut) return 'cargo build timed out after 20 min'
+  if (r.status !== 0) {
+    const err = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => /^error/.test(l)) || `exit ${r.status}`
+    return `cargo build failed: ${err}`
+  }
+  return fs.existsSync(FLOOR_BIN) ? null : 'cargo build produced no binary'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka (kafkajs admin from the root devDependencies)
+
+async function withAdmin(brokers, fn) {
+  const { Kafka, logLevel } = require('kafkajs')
+  const admin = new Kafka({ clientId: 'kafka-napi-bench-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3 } }).admin()
+  await admin.connect()
+  try {
+    return await fn(admin)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+async function createTopic(admin, topic) {
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true, timeout: 30000 })
+}
+
+/** Deletes `topics`, trying twice; returns the error message if they could not be deleted. */
+async function deleteTopics(admin, topics) {
+  if (!topics.length) return null
+  let last = null
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await admin.deleteTopics({ topics, timeout: 30000 })
+      return null
+    } catch (e) {
+      last = e
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
+  }
+  return last ? last.message : null
+}
+
+// ---------------------------------------------------------------------------------------------
+// running one client
+
+function librdkafkaOfLock() {
+  try {
+    const lock = fs.readFileSync(path.join(ROOT, 'Cargo.lock'), 'utf8')
+    const m = lock.match(/name = "rdkafka-sys"\nversion = "[^"+]+\+([^"]+)"/)
+    const r = lock.match(/name = "rdkafka"\nversion = "([^"]+)"/)
+    return { librdkafka: m ? m[1] : 'unknown', rdkafka: r ? r[1] : 'unknown' }
+  } catch {
+    return { librdkafka: 'unknown', rdkafka: 'unknown' }
+  }
+}
+
+/** The librdkafka properties kafka-napi uses with no producer options (for the floor). */
+function kafkaNapiDefaults(brokers) {
+  const { producerProperties, profileProperties } = require(path.join(ROOT, 'lib', 'config.js'))
+  const { logLevel } = require(path.join(ROOT, 'lib', 'logger.js'))
+  const shared = producerProperties({ clientId: 'bench', brokers: brokers.split(',') }, {}, { warn() {}, level: logLevel.INFO })
+  const profiles = {}
+  for (const acks of [1, -1]) profiles[String(acks)] = profileProperties({ acks, timeout: 30000, compression: 0 }, shared).overrides
+  return { props: shared.props, profiles }
+}
+
+function runChild(client, plan, args, progress, logDir) {
+  return new Promise((resolve) => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-'))
+    const planFile = path.join(tmp, 'plan.json')
+    const resultFile = path.join(tmp, 'result.json')
+    fs.writeFileSync(planFile, JSON.stringify(plan))
+    let cmd
+    let argv
+    if (client.kind === 'floor') {
+      cmd = FLOOR_BIN
+      argv = [JSON.stringify(plan)]
+    } else {
+      cmd = process.execPath
+      argv = [path.join(BENCH, 'child.js'), client.id, planFile, resultFile]
+    }
+    const logFile = path.join(logDir, `${client.id}.log`)
+    const log = fs.createWriteStream(logFile)
+    const env = { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }
+    const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const t0 = Date.now()
+    let stdout = ''
+    let ticks = 0
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, plan.clientTimeoutSeconds * 1000)
+    child.stdout.on('data', (d) => {
+      if (client.kind === 'floor') stdout += d
+      log.write(d)
+    })
+    let pending = ''
+    child.stderr.on('data', (d) => {
+      pending += d
+      let i
+      while ((i = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, i)
+        pending = pending.slice(i + 1)
+        if (line.startsWith('@@tick ')) {
+          ticks++
+          progress.tick(`${client.label}: ${line.slice(7)}`)
+        } else log.write(`${line}\n`)
+      }
+    })
+    child.on('error', (e) => log.write(`spawn error: ${e.message}\n`))
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      log.end()
+      let result = null
+      try {
+        if (client.kind === 'floor') {
+          const line = stdout.split('\n').filter((l) => l.trim().startsWith('{')).pop()
+          if (line) result = JSON.parse(line)
+        } else if (fs.existsSync(resultFile)) {
+          result = JSON.parse(fs.readFileSync(resultFile, 'utf8'))
+        }
+      } catch (e) {
+        result = null
+      }
+      fs.rmSync(tmp, { recursive: true, force: true })
+      result = result || { client: client.id, combos: [] }
+      result.wallSeconds = (Date.now() - t0) / 1000
+      result.log = shown(logFile)
+      if (timedOut) result.error = `timed out after ${plan.clientTimeoutSeconds}s (partial results kept)`
+      else if (!result.error && code !== 0) {
+        const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').filter((l) => /error|panick|Error/.test(l)).pop() : ''
+        result.error = `exited with ${signal || code}${tail ? `: ${tail.trim().slice(0, 200)}` : ''}`
+      }
+      resolve({ result, ticks })
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function machine() {
+  const cpus = os.cpus()
+  return {
+    cores: cpus.length,
+    cpu: cpus[0] ? cpus[0].model.trim() : 'unknown',
+    ramGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  }
+}
+
+function kafkaVersion(args) {
+  if (args.kafkaVersion) return args.kafkaVersion
+  try {
+    const pom = fs.readFileSync(path.join(ROOT, 'scripts', 'kafka', 'pom.xml'), 'utf8')
+    const m = pom.match(/<kafka\.version>([^<]+)<\/kafka\.version>/)
+    if (m) return `${m[1]} (from scripts/kafka/pom.xml; --kafka-version overrides)`
+  } catch {}
+  return 'unknown (pass --kafka-version)'
+}
+
+function stamp(d) {
+  const p = (n) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2))
+  const mode = args.quick ? 'quick' : 'full'
+  const planBase = PLANS[mode]
+  const selected = args.clients ? CLIENTS.filter((c) => args.clients.includes(c.id)) : CLIENTS
+  const ticksPerClient = COMBOS.length * (planBase.w1.reps + 1 + planBase.w2.reps + 1 + planBase.w3.reps + 1)
+  const progress = new Progress(selected.length * ticksPerClient)
+  const started = new Date()
+  const runId = `${stamp(started)}-${process.pid}`
+  fs.mkdirSync(args.out, { recursive: true })
+  const logDir = path.join(args.out, 'logs')
+  fs.mkdirSync(logDir, { recursive: true })
+
+  progress.set(`preparing (${mode}, clients: ${selected.map((c) => c.id).join(', ')})`)
+  // The broker must answer before anything else is worth doing.
+  try {
+    await withAdmin(args.brokers, async (admin) => {
+      // Topics of earlier runs that were interrupted (older than 6 h, so never a concurrent run's).
+      const stale = (await admin.listTopics()).filter((t) => {
+        const m = t.startsWith(TOPIC_PREFIX) && t.slice(TOPIC_PREFIX.length).match(/^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-/)
+        return m && Date.now() - new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6]).getTime() > 6 * 3600 * 1000
+      })
+      await deleteTopics(admin, stale)
+    })
+  } catch (e) {
+    progress.end()
+    process.stderr.write(`bench: cannot reach Kafka at ${args.brokers}: ${e.message}\n`)
+    process.exit(2)
+  }
+
+  const install = selected.some((c) => c.packages.length) ? await ensureWorkspace(selected, args, progress) : readMarker()
+  const floorError = selected.some((c) => c.kind === 'floor') ? await buildFloor(progress, logDir) : null
+  const defaults = kafkaNapiDefaults(args.brokers)
+  const lock = librdkafkaOfLock()
+
+  const results = []
+  for (const client of selected) {
+    const startTicks = progress.done
+    progress.set(`${client.label}: starting`)
+    let result
+    const notInstalled = (p) => {
+      const why = (install && install.failures && install.failures[p]) || `npm install did not provide it (npm status ${install ? install.status : 'unknown'})`
+      return `${p} is not installed: ${why} (log: ${install ? install.log : 'none'})`
+    }
+    const unavailable = client.kind === 'floor' ? floorError : client.packages.filter((p) => !resolvable(p)).map(notInstalled)[0]
+    if (unavailable) {
+      result = { client: client.id, combos: [], error: unavailable }
+    } else {
+      const topic = `${TOPIC_PREFIX}${runId}-${client.id}`
+      await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
+      const plan = { ...planBase, brokers: args.brokers, topic, combos: COMBOS, ...(client.kind === 'floor' ? defaults : {}) }
+      ;({ result } = await runChild(client, plan, args, progress, logDir))
+      const left = await withAdmin(args.brokers, (admin) => deleteTopics(admin, [topic])).catch((e) => e.message)
+      if (left) progress.message(`could not delete topic ${topic} (${left}); a later run deletes it once it is 6 h old`)
+    }
+    if (client.id === 'kafka-napi' && result.version) result.version += `, rust-rdkafka ${lock.rdkafka}, librdkafka ${lock.librdkafka}`
+    result.id = client.id
+    result.label = client.label
+    results.push(result)
+    // Whatever was not ticked (failure, timeout) still counts as done for the bar.
+    progress.tick(`${client.label}: ${result.error ? 'failed' : 'done'}`, Math.max(0, startTicks + ticksPerClient - progress.done))
+    if (result.error) progress.message(`${client.label}: ${result.error}`)
+  }
+  progress.end()
+
+  const report = {
+    mode,
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    brokers: args.brokers,
+    kafka: kafkaVersion(args),
+    topic: '1 partition, replication factor 1, a fresh topic per client (deleted afterwards)',
+    machine: machine(),
+    plan: { combos: COMBOS, w1: planBase.w1, w2: planBase.w2, w3: planBase.w3, eldResolutionMs: planBase.eldResolutionMs },
+    floorSettings: defaults,
+    results,
+  }
+  const md = renderMarkdown(report)
+  const svg = renderSvg(report)
+  const base = stamp(started)
+  for (const name of ['latest', base]) {
+    fs.writeFileSync(path.join(args.out, `${name}.md`), md)
+    fs.writeFileSync(path.join(args.out, `${name}.svg`), svg)
+    fs.writeFileSync(path.join(args.out, `${name}.json`), JSON.stringify(report, null, 2))
+  }
+  process.stdout.write(md)
+  process.stderr.write(`bench: wrote ${path.join(args.out, 'latest.md')}, latest.svg, latest.json and ${base}.{md,svg,json}\n`)
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`\nbench: ${e && e.stack}\n`)
+    process.exit(1)
+  })
+}
+
+module.exports = { installFailureOf, parseArgs }
