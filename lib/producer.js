@@ -89,6 +89,63 @@ function partitionOf(p, topic) {
   return p
 }
 
+/**
+ * The JS half of the send path: one Promise per send, settled in bulk when the native core says
+ * sends have finished (one wake-up per burst, one `takeCompletions()` call per wake-up). While
+ * sends are pending it holds the event loop open with one timer, since the native wake-up itself
+ * is weak (an idle producer never keeps the process alive).
+ */
+class SendTracker {
+  constructor(native) {
+    this.native = native
+    this.pending = new Map()
+    this.nextId = 0
+    this.keepAlive = null
+    native.setCompletionListener(() => this.drain())
+  }
+
+  send(profile, packed) {
+    const id = this.nextId
+    this.nextId = (this.nextId + 1) >>> 0
+    const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }))
+    try {
+      this.native.send(profile, id, packed)
+    } catch (e) {
+      this.pending.delete(id)
+      this.release()
+      throw e
+    }
+    if (this.keepAlive === null) this.keepAlive = setInterval(() => {}, 1 << 30)
+    return promise
+  }
+
+  drain() {
+    for (const c of this.native.takeCompletions()) {
+      const p = this.pending.get(c.id)
+      if (!p) continue
+      this.pending.delete(c.id)
+      if (c.error != null) p.reject(new Error(c.error))
+      else p.resolve(c.partitions)
+    }
+    this.release()
+  }
+
+  release() {
+    if (this.pending.size === 0 && this.keepAlive !== null) {
+      clearInterval(this.keepAlive)
+      this.keepAlive = null
+    }
+  }
+
+  /** After the native close: collect the last completions; anything left can never finish. */
+  closed() {
+    this.drain()
+    for (const p of this.pending.values()) p.reject(new KafkaJSError('The producer was disconnected before the send completed', { retriable: false }))
+    this.pending.clear()
+    this.release()
+  }
+}
+
 class Producer {
   constructor(kafka, config = {}) {
     this._kafka = kafka
@@ -108,6 +165,7 @@ class Producer {
     this._metadata = new Map()
     this._lastClientError = null
     this._transaction = null
+    this._sends = null
     this.events = PRODUCER_EVENTS
   }
 
@@ -168,6 +226,7 @@ class Producer {
     this._metadata = new Map()
     this._lastClientError = null
     this._native.setEventListener((json) => this._onNativeEvent(json))
+    this._sends = new SendTracker(this._native)
     const { sasl } = this._kafka._config
     if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER') {
       installTokenProvider(this._native, sasl.oauthBearerProvider, this._settings.authenticationTimeout, this._logger)
@@ -284,11 +343,14 @@ class Producer {
     const native = this._native
     if (!native) return
     this._native = null
+    const sends = this._sends
     try {
       const { unflushed } = await native.close(this._config.disconnectTimeout ?? 30000)
       if (unflushed > 0) this._logger.warn(`Disconnected with ${unflushed} undelivered messages; their sends were rejected`)
     } finally {
       native.clearEventListener()
+      // Every send has finished by now (close purges what it could not flush): settle them all.
+      if (sends) sends.closed()
     }
   }
 
@@ -390,7 +452,7 @@ class Producer {
     if (packed.length === 0) return []
     let parts
     try {
-      parts = await this._native.send(profile, pack(topics, packed))
+      parts = await this._sends.send(profile, pack(topics, packed))
     } catch (e) {
       throw this._deliveryFailed(e, originals, topics, profile)
     }
@@ -435,7 +497,12 @@ class Producer {
     }
     const err = fromNative(nativeErr, context)
     Object.defineProperty(err, REPORTED, { value: true })
-    const failures = err.failures || []
+    if (!err.failures) {
+      // Not per-message (the send was refused whole, or never completed): report every message.
+      for (const o of originals) this._reportFailure({ topic: o.topic, partition: Number.isInteger(o.message.partition) ? o.message.partition : undefined, message: o.message, error: err, attempts: null })
+      return err
+    }
+    const failures = err.failures
     for (const f of failures) {
       const original = originals[f.index]
       const error = failures.length === 1 || f.code === failures[0].code ? err : errorForCode(f.code, f.name, f.message, context)

@@ -1,18 +1,21 @@
-//! Per-send completion aggregation.
+//! Per-send completion aggregation, and completions handed to JS in bulk.
 //!
 //! A send enqueues N messages; librdkafka reports each one on the client's polling thread.
-//! [`Batch`] counts those reports down and, when the last one arrives, hands one
-//! [`BatchOutcome`] to the waiting future: per (topic, partition) the lowest offset and the log
-//! append time, plus every failed message. No flush per send, no promise per message.
+//! [`Batch`] counts those reports down and, when the last one arrives, pushes one
+//! [`BatchOutcome`] (per (topic, partition) the lowest offset and the log append time, plus every
+//! failed message) onto the producer's [`Completions`] queue. The queue wakes the JS thread once
+//! through a single long-lived threadsafe function, however many sends completed meanwhile, and
+//! JS drains them all in one call. No flush per send, no promise or task per send or message.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
+use napi::bindgen_prelude::Function;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Message, Timestamp};
 use rdkafka::types::RDKafkaErrorCode;
-use tokio::sync::oneshot;
 
 use crate::error::{code_parts, MessageFailure};
 
@@ -31,10 +34,59 @@ pub struct BatchOutcome {
   pub failures: Vec<MessageFailure>,
 }
 
+type Notifier = ThreadsafeFunction<u32, (), u32, napi::Status, false, true>;
+
+/// Finished sends waiting for the JS thread, and the one notifier that wakes it.
+#[derive(Default)]
+pub struct Completions {
+  queue: Mutex<Vec<(u32, BatchOutcome)>>,
+  /// True from the first push after a drain until the next drain: one wake-up per burst.
+  scheduled: AtomicBool,
+  notifier: RwLock<Option<Notifier>>,
+}
+
+impl Completions {
+  /// `listener` is called (with no useful argument) when completions are waiting. It is weak:
+  /// it never keeps the process alive by itself; the JS layer holds the loop while sends are pending.
+  pub fn set_listener(&self, listener: Function<u32, ()>) -> napi::Result<()> {
+    let tsfn: Notifier = listener.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
+    if let Ok(mut g) = self.notifier.write() {
+      *g = Some(tsfn);
+    }
+    Ok(())
+  }
+
+  fn push(&self, id: u32, outcome: BatchOutcome) {
+    match self.queue.lock() {
+      Ok(mut q) => q.push((id, outcome)),
+      Err(poisoned) => poisoned.into_inner().push((id, outcome)),
+    }
+    if !self.scheduled.swap(true, Ordering::AcqRel) {
+      if let Ok(g) = self.notifier.read() {
+        if let Some(n) = g.as_ref() {
+          n.call(0, ThreadsafeFunctionCallMode::NonBlocking);
+        }
+      }
+    }
+  }
+
+  /// Everything finished since the last call (JS thread).
+  pub fn take(&self) -> Vec<(u32, BatchOutcome)> {
+    // Cleared before taking: a push racing with this take schedules another (harmless) wake-up.
+    self.scheduled.store(false, Ordering::Release);
+    match self.queue.lock() {
+      Ok(mut q) => std::mem::take(&mut *q),
+      Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    }
+  }
+}
+
 pub struct Batch {
+  id: u32,
   remaining: AtomicUsize,
   outcome: Mutex<BatchOutcome>,
-  done: Mutex<Option<oneshot::Sender<BatchOutcome>>>,
+  finished: AtomicBool,
+  completions: Arc<Completions>,
 }
 
 /// The delivery opaque of one message: its batch and its place in it. It settles its batch
@@ -91,32 +143,30 @@ impl Drop for Pending {
 }
 
 impl Batch {
-  pub fn new(count: usize) -> (Arc<Batch>, oneshot::Receiver<BatchOutcome>) {
-    let (tx, rx) = oneshot::channel();
+  /// A send of `count` messages, identified to JS by `id`.
+  pub fn new(id: u32, count: usize, completions: Arc<Completions>) -> Arc<Batch> {
     let batch = Arc::new(Batch {
+      id,
       remaining: AtomicUsize::new(count),
       outcome: Mutex::new(BatchOutcome::default()),
-      done: Mutex::new(Some(tx)),
+      finished: AtomicBool::new(false),
+      completions,
     });
     if count == 0 {
       batch.finish();
     }
-    (batch, rx)
+    batch
   }
 
   fn finish(&self) {
+    if self.finished.swap(true, Ordering::AcqRel) {
+      return;
+    }
     let outcome = match self.outcome.lock() {
       Ok(mut g) => std::mem::take(&mut *g),
       Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
     };
-    let tx = match self.done.lock() {
-      Ok(mut g) => g.take(),
-      Err(poisoned) => poisoned.into_inner().take(),
-    };
-    if let Some(tx) = tx {
-      // The receiver is gone only if the send's future was dropped; nothing to tell then.
-      let _ = tx.send(outcome);
-    }
+    self.completions.push(self.id, outcome);
   }
 
   fn complete_one(&self) {

@@ -9,14 +9,16 @@
 //! one profile, so they have one client.
 //!
 //! # The send path
-//! JS packs a whole `send`/`sendBatch` into one buffer (layout in [`Reader`]) and makes one call.
-//! On the JS thread, every message is enqueued with `rd_kafka_producev` (non-blocking, copying the
-//! bytes); its delivery opaque points at the send's [`Batch`]. When librdkafka's queue is full,
-//! the rest of the buffer is copied and enqueued from a tokio task that waits for room, up to the
-//! profile's enqueue bound. The call returns one Promise that settles when the last delivery
-//! report of the send arrives.
+//! JS packs a whole `send`/`sendBatch` into one buffer (layout in [`Reader`]) and makes one
+//! synchronous call with an id. On the JS thread, every message is enqueued with
+//! `rd_kafka_producev` (non-blocking, copying the bytes); its delivery opaque points at the send's
+//! [`Batch`]. When librdkafka's queue is full, the rest of the buffer is copied and enqueued from a
+//! tokio task that waits for room, up to the profile's enqueue bound. When the last delivery
+//! report of the send arrives, the outcome joins the producer's completion queue, which wakes
+//! the JS thread once per burst; JS drains every finished send in one call and settles its own
+//! Promises. No task, Promise or threadsafe function is created per send.
 //!
-//! # Never a hung Promise
+//! # Never a hung send
 //! Each message's [`Pending`] opaque settles its batch exactly once: by its delivery report, by an
 //! enqueue error, or, if librdkafka destroys it without a report, by its `Drop`.
 
@@ -35,7 +37,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
 
 use crate::config::{client_config, is_secret, redact};
-use crate::delivery::{Batch, Pending};
+use crate::delivery::{Batch, BatchOutcome, Completions, Pending};
 use crate::error::{code_parts, MessageFailure, NativeError, NativeResult};
 use crate::events::{Context, EventSink};
 
@@ -51,6 +53,44 @@ pub struct PartitionOffset {
   pub base_offset: String,
   /// Broker append time in ms when the topic uses LogAppendTime, else "-1".
   pub log_append_time: String,
+}
+
+/// A finished send: `partitions` when every message was delivered, else `error` (a JSON payload
+/// as thrown errors carry).
+#[napi(object)]
+pub struct SendCompletion {
+  pub id: u32,
+  pub partitions: Option<Vec<PartitionOffset>>,
+  pub error: Option<String>,
+}
+
+fn completion(id: u32, outcome: BatchOutcome) -> SendCompletion {
+  if !outcome.failures.is_empty() {
+    let mut failures = outcome.failures;
+    failures.sort_by_key(|f| f.index);
+    let err: napi::Error = NativeError::Delivery { failures }.into();
+    return SendCompletion {
+      id,
+      partitions: None,
+      error: Some(err.reason),
+    };
+  }
+  let mut parts: Vec<PartitionOffset> = outcome
+    .partitions
+    .into_iter()
+    .map(|((topic, partition), p)| PartitionOffset {
+      topic,
+      partition,
+      base_offset: p.base_offset.to_string(),
+      log_append_time: p.log_append_time.to_string(),
+    })
+    .collect();
+  parts.sort_by_key(|p| (p.topic, p.partition));
+  SendCompletion {
+    id,
+    partitions: Some(parts),
+    error: None,
+  }
 }
 
 #[napi(object)]
@@ -101,6 +141,7 @@ pub struct NativeProducer {
   profiles: Mutex<Vec<Profile>>,
   /// Set by `close`: long waits (metadata) stop early once closed.
   closed: Arc<AtomicBool>,
+  completions: Arc<Completions>,
 }
 
 fn queue_full(err: &KafkaError) -> bool {
@@ -359,6 +400,7 @@ impl NativeProducer {
       sink: Arc::new(EventSink::new(secrets)),
       profiles: Mutex::new(Vec::new()),
       closed: Arc::new(AtomicBool::new(false)),
+      completions: Arc::new(Completions::default()),
     })
   }
 
@@ -420,22 +462,21 @@ impl NativeProducer {
     })
   }
 
-  /// Enqueues a packed batch with `profile`'s client. Resolves when every message is reported.
-  #[napi(ts_return_type = "Promise<Array<PartitionOffset>>")]
-  pub fn send<'env>(&self, env: &'env Env, profile: u32, packed: BufferSlice) -> napi::Result<PromiseRaw<'env, Vec<PartitionOffset>>> {
+  /// Enqueues a packed batch with `profile`'s client, as send `id`. Returns at once; the send's
+  /// outcome arrives later through `takeCompletions` (see the completion listener).
+  #[napi]
+  pub fn send(&self, profile: u32, id: u32, packed: BufferSlice) -> napi::Result<()> {
     let (client, enqueue_timeout) = self.client(profile)?;
     let data: &[u8] = &packed;
     let mut r = Reader::new(data);
     let topics = read_topics(&mut r)?;
     let count = r.u32()?;
-    let (batch, rx) = Batch::new(count as usize);
+    let batch = Batch::new(id, count as usize, self.completions.clone());
     let mut index = 0u32;
-    let resume = match enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
-      Enqueued::All => None,
-      Enqueued::QueueFull(pos) => Some((data[pos..].to_vec(), index)),
-    };
-    env.spawn_future(async move {
-      if let Some((rest, mut index)) = resume {
+    if let Enqueued::QueueFull(pos) = enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
+      // Rare path: wait for room off the JS thread, on napi's tokio runtime.
+      let rest = data[pos..].to_vec();
+      napi::bindgen_prelude::spawn(async move {
         let deadline = Instant::now() + enqueue_timeout;
         let mut r = Reader::new(&rest);
         while let Enqueued::QueueFull(_) = enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
@@ -449,28 +490,21 @@ impl NativeProducer {
           }
           tokio::time::sleep(Duration::from_millis(1)).await;
         }
-      }
-      drop(client);
-      drop(batch);
-      let outcome = rx.await.map_err(|_| NativeError::State("delivery reports were lost".into()))?;
-      if !outcome.failures.is_empty() {
-        let mut failures = outcome.failures;
-        failures.sort_by_key(|f| f.index);
-        return Err(NativeError::Delivery { failures }.into());
-      }
-      let mut parts: Vec<PartitionOffset> = outcome
-        .partitions
-        .into_iter()
-        .map(|((topic, partition), p)| PartitionOffset {
-          topic,
-          partition,
-          base_offset: p.base_offset.to_string(),
-          log_append_time: p.log_append_time.to_string(),
-        })
-        .collect();
-      parts.sort_by_key(|p| (p.topic, p.partition));
-      Ok(parts)
-    })
+      });
+    }
+    Ok(())
+  }
+
+  /// Called (weakly: it never holds the process open) when finished sends are waiting.
+  #[napi]
+  pub fn set_completion_listener(&self, listener: Function<u32, ()>) -> napi::Result<()> {
+    self.completions.set_listener(listener)
+  }
+
+  /// Every send finished since the last call: resolved partitions, or an error payload.
+  #[napi]
+  pub fn take_completions(&self) -> Vec<SendCompletion> {
+    self.completions.take().into_iter().map(|(id, outcome)| completion(id, outcome)).collect()
   }
 
   /// Waits up to `timeout_ms` for every queued message of every profile to be reported.

@@ -48,7 +48,14 @@ describe('transactions', () => {
       await txn.send({ topic: sink, messages: [{ value: 'processed' }] })
       await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: source, partitions: [{ partition: 0, offset: '42' }] }] })
       await txn.commit()
-      expect((await admin.fetchOffsets({ groupId, topics: [source] }))[0].partitions[0].offset).toBe('42')
+      // The coordinator writes the commit markers right after EndTxn returns: poll until visible.
+      const committed = async () => (await admin.fetchOffsets({ groupId, topics: [source] }))[0].partitions[0].offset
+      let offset = await committed()
+      for (let i = 0; i < 50 && offset !== '42'; i++) {
+        await new Promise((r) => setTimeout(r, 200))
+        offset = await committed()
+      }
+      expect(offset).toBe('42')
     } finally {
       await admin.disconnect()
     }
