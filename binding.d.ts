@@ -39,8 +39,15 @@ export declare class NativeProducer {
   addProfile(overrides: Record<string, string>, enqueueTimeoutMs: number): number
   /** Fetches cluster metadata through `profile`'s client: brokers, and `topic` (or every topic). */
   metadata(profile: number, topic: string | undefined | null, timeoutMs: number): Promise<ClusterInfo>
-  /** Enqueues a packed batch with `profile`'s client. Resolves when every message is reported. */
-  send(profile: number, packed: Buffer): Promise<Array<PartitionOffset>>
+  /**
+   * Enqueues a packed batch with `profile`'s client, as send `id`. Returns at once; the send's
+   * outcome arrives later through `takeCompletions` (see the completion listener).
+   */
+  send(profile: number, id: number, packed: Buffer): void
+  /** Called (weakly: it never holds the process open) when finished sends are waiting. */
+  setCompletionListener(listener: (arg: number) => void): void
+  /** Every send finished since the last call: resolved partitions, or an error payload. */
+  takeCompletions(): Array<SendCompletion>
   /** Waits up to `timeout_ms` for every queued message of every profile to be reported. */
   flush(timeoutMs: number): Promise<number>
   /** Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client. */
@@ -100,6 +107,16 @@ export interface PartitionOffset {
   baseOffset: string
   /** Broker append time in ms when the topic uses LogAppendTime, else "-1". */
   logAppendTime: string
+}
+
+/**
+ * A finished send: `partitions` when every message was delivered, else `error` (a JSON payload
+ * as thrown errors carry).
+ */
+export interface SendCompletion {
+  id: number
+  partitions?: Array<PartitionOffset>
+  error?: string
 }
 
 export interface TopicInfo {
