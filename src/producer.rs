@@ -10,24 +10,27 @@
 //!
 //! # The send path
 //! JS packs a whole `send`/`sendBatch` into one buffer (layout in [`Reader`]) and makes one
-//! synchronous call with an id. On the JS thread, every message is enqueued with
-//! `rd_kafka_producev` (non-blocking, copying the bytes); its delivery opaque points at the send's
-//! [`Batch`]. When librdkafka's queue is full, the rest of the buffer is copied and enqueued from a
-//! tokio task that waits for room, up to the profile's enqueue bound. When the last delivery
-//! report of the send arrives, the outcome joins the producer's completion queue, which wakes
-//! the JS thread once per burst; JS drains every finished send in one call and settles its own
-//! Promises. No task, Promise or threadsafe function is created per send.
+//! synchronous call with an id. Each message is enqueued with `rd_kafka_producev`
+//! (non-blocking, copying the bytes), its delivery opaque pointing at the send's [`Batch`]. A
+//! small send (up to [`INLINE_MESSAGES`]) is enqueued right on the JS thread, the lowest latency;
+//! a larger one, or any send while earlier ones are still being enqueued, goes to the ordered
+//! [`Enqueuer`], one task on napi's tokio runtime, so the event loop is not held for a whole batch
+//! and call order is kept. The enqueuer also waits for room when librdkafka's queue is full, up to
+//! `maxBlockMs`. When the last delivery report of a send arrives, its outcome joins the
+//! producer's completion queue, which wakes the JS thread once per burst; JS drains every
+//! finished send in one call and settles its own Promises. No Promise, task or threadsafe
+//! function is created per send.
 //!
 //! # Never a hung send
 //! Each message's [`Pending`] opaque settles its batch exactly once: by its delivery report, by an
 //! enqueue error, or, if librdkafka destroys it without a report, by its `Drop`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use napi::bindgen_prelude::{BufferSlice, Function, PromiseRaw};
+use napi::bindgen_prelude::{Buffer, Function, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 use rdkafka::error::KafkaError;
@@ -128,6 +131,105 @@ pub struct CloseResult {
   pub unflushed: i32,
 }
 
+/// Sends of more messages than this are enqueued off the JS thread.
+const INLINE_MESSAGES: u32 = 64;
+
+/// A send's bytes kept for the enqueue thread. Small buffers may be slices of Node's shared
+/// allocation pool, which JS reuses, so they are copied; large ones are held by reference.
+enum Packed {
+  Copied(Vec<u8>),
+  Held(Buffer),
+}
+
+impl Packed {
+  fn keep(b: Buffer) -> Packed {
+    if b.len() < 8192 {
+      Packed::Copied(b.to_vec())
+    } else {
+      Packed::Held(b)
+    }
+  }
+
+  fn bytes(&self) -> &[u8] {
+    match self {
+      Packed::Copied(v) => v,
+      Packed::Held(b) => b,
+    }
+  }
+}
+
+/// What is left to enqueue of one send.
+struct EnqueueJob {
+  client: Arc<Client>,
+  batch: Arc<Batch>,
+  topics: Vec<String>,
+  data: Packed,
+  pos: usize,
+  index: u32,
+  count: u32,
+  /// Past this, a full local queue fails the rest of the send (maxBlockMs).
+  deadline: Instant,
+}
+
+/// The ordered enqueue path: one task at a time on napi's tokio runtime works through the jobs
+/// in call order, waiting for room when librdkafka's queue is full.
+#[derive(Default)]
+struct Enqueuer {
+  jobs: Mutex<VecDeque<EnqueueJob>>,
+  running: AtomicBool,
+}
+
+impl Enqueuer {
+  fn busy(&self) -> bool {
+    self.running.load(Ordering::Acquire)
+  }
+
+  fn push(self: &Arc<Self>, job: EnqueueJob) {
+    if let Ok(mut q) = self.jobs.lock() {
+      q.push_back(job);
+    }
+    if !self.running.swap(true, Ordering::AcqRel) {
+      let me = self.clone();
+      napi::bindgen_prelude::spawn(async move { me.work().await });
+    }
+  }
+
+  fn next(&self) -> Option<EnqueueJob> {
+    self.jobs.lock().ok().and_then(|mut q| q.pop_front())
+  }
+
+  async fn work(&self) {
+    loop {
+      let Some(mut job) = self.next() else {
+        self.running.store(false, Ordering::Release);
+        // A push may have raced with the store: take the work back if nobody else did.
+        if self.jobs.lock().map(|q| q.is_empty()).unwrap_or(true) || self.running.swap(true, Ordering::AcqRel) {
+          return;
+        }
+        continue;
+      };
+      loop {
+        let mut r = Reader {
+          buf: job.data.bytes(),
+          pos: job.pos,
+        };
+        match enqueue(&job.client, &job.batch, &job.topics, &mut r, &mut job.index, job.count) {
+          Enqueued::All => break,
+          Enqueued::QueueFull(pos) => {
+            job.pos = pos;
+            if Instant::now() >= job.deadline {
+              let msg = "local queue full past maxBlockMs (queue.buffering.max.messages / .kbytes)";
+              fail_rest(&job.batch, job.index, job.count, RDKafkaErrorCode::QueueFull as i32, "QUEUE_FULL", msg);
+              break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+          }
+        }
+      }
+    }
+  }
+}
+
 struct Profile {
   enqueue_timeout: Duration,
   client: Option<Arc<Client>>,
@@ -142,6 +244,7 @@ pub struct NativeProducer {
   /// Set by `close`: long waits (metadata) stop early once closed.
   closed: Arc<AtomicBool>,
   completions: Arc<Completions>,
+  enqueuer: Arc<Enqueuer>,
 }
 
 fn queue_full(err: &KafkaError) -> bool {
@@ -401,6 +504,7 @@ impl NativeProducer {
       profiles: Mutex::new(Vec::new()),
       closed: Arc::new(AtomicBool::new(false)),
       completions: Arc::new(Completions::default()),
+      enqueuer: Arc::new(Enqueuer::default()),
     })
   }
 
@@ -465,32 +569,38 @@ impl NativeProducer {
   /// Enqueues a packed batch with `profile`'s client, as send `id`. Returns at once; the send's
   /// outcome arrives later through `takeCompletions` (see the completion listener).
   #[napi]
-  pub fn send(&self, profile: u32, id: u32, packed: BufferSlice) -> napi::Result<()> {
+  pub fn send(&self, profile: u32, id: u32, packed: Buffer) -> napi::Result<()> {
     let (client, enqueue_timeout) = self.client(profile)?;
-    let data: &[u8] = &packed;
-    let mut r = Reader::new(data);
-    let topics = read_topics(&mut r)?;
-    let count = r.u32()?;
+    let (topics, count, start) = {
+      let mut r = Reader::new(&packed);
+      let topics = read_topics(&mut r)?;
+      let count = r.u32()?;
+      (topics, count, r.pos)
+    };
     let batch = Batch::new(id, count as usize, self.completions.clone());
+    let job = |data: Packed, pos: usize, index: u32| EnqueueJob {
+      client: client.clone(),
+      batch: batch.clone(),
+      topics: topics.clone(),
+      data,
+      pos,
+      index,
+      count,
+      deadline: Instant::now() + enqueue_timeout,
+    };
+    // Sends are enqueued in call order. While the enqueue thread has work, every send joins its
+    // queue; otherwise a small send is enqueued right here (lowest latency) and a large one goes
+    // to the thread, so the event loop is not held for the whole batch.
+    if self.enqueuer.busy() || count > INLINE_MESSAGES {
+      let data = Packed::keep(packed);
+      self.enqueuer.push(job(data, start, 0));
+      return Ok(());
+    }
+    let mut r = Reader { buf: &packed, pos: start };
     let mut index = 0u32;
     if let Enqueued::QueueFull(pos) = enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
-      // Rare path: wait for room off the JS thread, on napi's tokio runtime.
-      let rest = data[pos..].to_vec();
-      napi::bindgen_prelude::spawn(async move {
-        let deadline = Instant::now() + enqueue_timeout;
-        let mut r = Reader::new(&rest);
-        while let Enqueued::QueueFull(_) = enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
-          if Instant::now() >= deadline {
-            let msg = format!(
-              "local queue full for {} ms (queue.buffering.max.messages / .kbytes)",
-              enqueue_timeout.as_millis()
-            );
-            fail_rest(&batch, index, count, RDKafkaErrorCode::QueueFull as i32, "QUEUE_FULL", &msg);
-            break;
-          }
-          tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-      });
+      let data = Packed::keep(packed);
+      self.enqueuer.push(job(data, pos, index));
     }
     Ok(())
   }
