@@ -7,8 +7,9 @@
  * `useFactory` race); before any connect or after disconnect it fails as kafkajs does.
  *
  * A send is validated as kafkajs validates it (same order, same messages), normalised, packed
- * into one buffer and handed to the native core in one call. The native core returns one
- * promise per send that settles when the last message's delivery report is in.
+ * into one buffer and handed to the native core in one call. Its Promise settles when the
+ * native core reports the send finished (SendTracker), i.e. when the last message's delivery
+ * report is in.
  */
 const util = require('node:util')
 const { NativeProducer } = require('../binding.js')
@@ -231,7 +232,8 @@ class Producer {
     if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER') {
       installTokenProvider(this._native, sasl.oauthBearerProvider, this._settings.authenticationTimeout, this._logger)
     }
-    const profile = this._profile({ acks: -1, timeout: 30000, compression: 0 })
+    // The profile of a send with kafkajs's defaults, so the usual sends reuse this client.
+    const profile = this._profile({ acks: -1, timeout: this._kafka._config.requestTimeout ?? 30000, compression: 0 })
     const timeout = this._settings.connectionTimeout + this._settings.authenticationTimeout
     // An authentication or TLS failure ends the connect at once, not at the timeout.
     const refused = new Promise((_, reject) => {
@@ -290,7 +292,7 @@ class Producer {
     if (p === undefined && this._config.transactionalId && this._profiles.size > 0) {
       // Two clients with one transactional.id would fence each other: one client, fixed options.
       const [first] = this._profiles.keys()
-      const [a0, t0, c0] = first.split('|')
+      const [a0, , c0] = first.split('|')
       if (String(acks) !== a0 || String(compression) !== c0) {
         throw new KafkaJSNonRetriableError(`A transactional producer sends with one set of options (acks ${a0}, compression ${c0}); got acks ${acks}, compression ${compression}`)
       }
