@@ -215,7 +215,7 @@ impl Batch {
 }
 
 /// Records one delivery report into its batch.
-pub fn report<M: Message>(result: Result<&M, (&KafkaError, &M)>, mut pending: Box<Pending>) {
+pub fn report<M: Message>(result: Result<&M, (&KafkaError, &M)>, mut pending: Pending) {
   pending.settled = true;
   match result {
     Ok(msg) => {

@@ -160,8 +160,8 @@ impl ProducerContext for Context {
 
   fn delivery(&self, result: &DeliveryResult<'_>, pending: Box<Pending>) {
     match result {
-      Ok(msg) => report(Ok(msg), pending),
-      Err((err, msg)) => report(Err((err, msg)), pending),
+      Ok(msg) => report(Ok(msg), *pending),
+      Err((err, msg)) => report(Err((err, msg)), *pending),
     }
   }
 }
