@@ -643,9 +643,14 @@ impl NativeProducer {
       Ok(mut p) => p.iter_mut().filter_map(|p| p.client.take()).collect(),
       Err(_) => Vec::new(),
     };
+    let enqueuer = self.enqueuer.clone();
     env.spawn_future(async move {
       let unflushed = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
+        // Sends still being enqueued (large or waiting for queue room) are part of what is flushed.
+        while enqueuer.busy() && Instant::now() < deadline {
+          std::thread::sleep(Duration::from_millis(1));
+        }
         for c in &clients {
           let _ = c.flush(Timeout::After(deadline.saturating_duration_since(Instant::now())));
         }

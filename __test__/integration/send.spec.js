@@ -203,6 +203,18 @@ describe('lifecycle', () => {
     expect(await readBack(topic, 200)).toHaveLength(200)
   })
 
+  test('disconnect right after large sends (enqueued off the JS thread) delivers all of them', async () => {
+    const topic = await createTopic()
+    const p = kafka().producer()
+    await p.connect()
+    const sends = Array.from({ length: 20 }, (_, i) => p.send({ topic, messages: Array.from({ length: 500 }, (_, j) => ({ value: `b${i}-${j}` })) }))
+    await p.disconnect()
+    const results = await Promise.allSettled(sends)
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20)
+    const got = await readBack(topic, 10000)
+    expect(got.map((m) => m.value.toString())).toEqual(Array.from({ length: 10000 }, (_, k) => `b${Math.floor(k / 500)}-${k % 500}`))
+  })
+
   test('a send during disconnect is refused with kafkajs message', async () => {
     const p = kafka().producer()
     await p.connect()
