@@ -33,23 +33,20 @@ class FailureLog {
     const m = report.message || {}
     const headers = {}
     if (m.headers && typeof m.headers === 'object') {
-      for (const [k, v] of Object.entries(m.headers)) {
-        if (v === undefined) continue
-        headers[k] = Array.isArray(v) ? v.map(enc) : enc(v)
-      }
+      for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = v
     }
     const e = report.error || {}
-    const entry = {
+    const entry = encodeEntry({
       failedAt: new Date().toISOString(),
       topic: report.topic,
       partition: m.partition ?? null,
-      key: enc(m.key),
-      value: enc(m.value),
+      key: m.key,
+      value: m.value,
       headers,
       timestamp: m.timestamp ?? null,
       error: { name: e.name, type: e.type, code: e.code, message: e.message, retriable: e.retriable },
       attempts: report.attempts ?? null,
-    }
+    })
     const fd = fs.openSync(this.path, 'a')
     try {
       fs.writeSync(fd, JSON.stringify(entry) + '\n')
