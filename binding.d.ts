@@ -103,7 +103,10 @@ export interface PartitionOffset {
   /** Index of the topic in the send's topic table. */
   topic: number
   partition: number
-  /** Lowest offset this send got in the partition, as a decimal string (int64); "-1" for acks=0. */
+  /**
+   * Lowest offset this send got in the partition, as a decimal string (int64); "-1" when
+   * unknown (acks=0, or an idempotent retry found the message already stored).
+   */
   baseOffset: string
   /** Broker append time in ms when the topic uses LogAppendTime, else "-1". */
   logAppendTime: string

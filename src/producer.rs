@@ -52,7 +52,8 @@ pub struct PartitionOffset {
   /// Index of the topic in the send's topic table.
   pub topic: u32,
   pub partition: i32,
-  /// Lowest offset this send got in the partition, as a decimal string (int64); "-1" for acks=0.
+  /// Lowest offset this send got in the partition, as a decimal string (int64); "-1" when
+  /// unknown (acks=0, or an idempotent retry found the message already stored).
   pub base_offset: String,
   /// Broker append time in ms when the topic uses LogAppendTime, else "-1".
   pub log_append_time: String,
@@ -84,7 +85,9 @@ fn completion(id: u32, outcome: BatchOutcome) -> SendCompletion {
     .map(|((topic, partition), p)| PartitionOffset {
       topic,
       partition,
-      base_offset: p.base_offset.to_string(),
+      // librdkafka reports a negative offset when it knows the message is stored but not where
+      // (acks=0, or an idempotent retry answered DUPLICATE_SEQUENCE_NUMBER): say "-1", unknown.
+      base_offset: p.base_offset.max(-1).to_string(),
       log_append_time: p.log_append_time.to_string(),
     })
     .collect();
