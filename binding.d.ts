@@ -40,14 +40,19 @@ export declare class NativeProducer {
   /** Fetches cluster metadata through `profile`'s client: brokers, and `topic` (or every topic). */
   metadata(profile: number, topic: string | undefined | null, timeoutMs: number): Promise<ClusterInfo>
   /**
-   * Enqueues a packed batch with `profile`'s client, as send `id`. Returns at once; the send's
-   * outcome arrives later through `takeCompletions` (see the completion listener).
+   * Enqueues sends in call order: `packed[i]` with profile `meta[2i]`, as send id `meta[2i + 1]`.
+   * Returns at once; each send's outcome arrives later through `takeCompletions` (see the
+   * completion listener), including a send refused whole (unknown profile, closed, malformed).
+   *
+   * JS hands over every send made in one turn of its event loop in one call, so their messages
+   * reach librdkafka's queue back to back and its broker thread finds them together: fewer,
+   * fuller produce requests than with one crossing per send.
    */
-  send(profile: number, id: number, packed: Buffer): void
+  send(meta: Uint32Array, packed: Array<Buffer>): void
   /** Called (weakly: it never holds the process open) when finished sends are waiting. */
   setCompletionListener(listener: (arg: number) => void): void
-  /** Every send finished since the last call: resolved partitions, or an error payload. */
-  takeCompletions(): Array<SendCompletion>
+  /** Every send finished since the last call, packed (layout on `write_completion`). */
+  takeCompletions(): Buffer
   /** Waits up to `timeout_ms` for every queued message of every profile to be reported. */
   flush(timeoutMs: number): Promise<number>
   /** Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client. */
@@ -96,30 +101,6 @@ export interface PartitionInfo {
   replicas: Array<number>
   isr: Array<number>
   partitionErrorCode: number
-}
-
-/** A partition of a completed send. */
-export interface PartitionOffset {
-  /** Index of the topic in the send's topic table. */
-  topic: number
-  partition: number
-  /**
-   * Lowest offset this send got in the partition, as a decimal string (int64); "-1" when
-   * unknown (acks=0, or an idempotent retry found the message already stored).
-   */
-  baseOffset: string
-  /** Broker append time in ms when the topic uses LogAppendTime, else "-1". */
-  logAppendTime: string
-}
-
-/**
- * A finished send: `partitions` when every message was delivered, else `error` (a JSON payload
- * as thrown errors carry).
- */
-export interface SendCompletion {
-  id: number
-  partitions?: Array<PartitionOffset>
-  error?: string
 }
 
 export interface TopicInfo {

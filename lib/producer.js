@@ -90,11 +90,29 @@ function partitionOf(p, topic) {
   return p
 }
 
+const FAILED = 0xffffffff
+
+/** A little-endian int64 as a decimal string (offsets and timestamps), exact at any size. */
+function int64String(b, o) {
+  const lo = b.readUInt32LE(o)
+  const hi = b.readInt32LE(o + 4)
+  if (hi === 0) return String(lo)
+  if (hi === -1 && lo >= 0x80000000) return String(lo - 0x100000000)
+  if (hi > -0x200000 && hi < 0x200000) return String(hi * 0x100000000 + lo)
+  return b.readBigInt64LE(o).toString()
+}
+
 /**
  * The JS half of the send path: one Promise per send, settled in bulk when the native core says
- * sends have finished (one wake-up per burst, one `takeCompletions()` call per wake-up). While
- * sends are pending it holds the event loop open with one timer, since the native wake-up itself
- * is weak (an idle producer never keeps the process alive).
+ * sends have finished (one wake-up per burst, one `takeCompletions()` call per wake-up).
+ *
+ * Sends are handed to the native core once per turn of the event loop: the first send of a turn
+ * queues a microtask, and every send made until it runs (e.g. the 1,000 loops a drain resumes)
+ * goes over in that one call, in call order. Anything else that talks to the native producer
+ * (disconnect, transaction calls) calls `flush()` first, so order is kept there too.
+ *
+ * While sends are pending it holds the event loop open with one timer, since the native wake-up
+ * itself is weak (an idle producer never keeps the process alive).
  */
 class SendTracker {
   constructor(native) {
@@ -102,6 +120,9 @@ class SendTracker {
     this.pending = new Map()
     this.nextId = 0
     this.keepAlive = null
+    this.queuedMeta = []
+    this.queuedBuffers = []
+    this.flushQueued = () => this.flush()
     native.setCompletionListener(() => this.drain())
   }
 
@@ -109,24 +130,58 @@ class SendTracker {
     const id = this.nextId
     this.nextId = (this.nextId + 1) >>> 0
     const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }))
-    try {
-      this.native.send(profile, id, packed)
-    } catch (e) {
-      this.pending.delete(id)
-      this.release()
-      throw e
-    }
+    if (this.queuedBuffers.length === 0) queueMicrotask(this.flushQueued)
+    this.queuedMeta.push(profile, id)
+    this.queuedBuffers.push(packed)
     if (this.keepAlive === null) this.keepAlive = setInterval(() => {}, 1 << 30)
     return promise
   }
 
+  /** Hands every queued send to the native core (a send refused there completes as failed). */
+  flush() {
+    if (this.queuedBuffers.length === 0) return
+    const meta = Uint32Array.from(this.queuedMeta)
+    const buffers = this.queuedBuffers
+    this.queuedMeta = []
+    this.queuedBuffers = []
+    try {
+      this.native.send(meta, buffers)
+    } catch (e) {
+      // Only a broken call itself lands here; settle what it carried rather than lose it.
+      for (let i = 1; i < meta.length; i += 2) this.settle(meta[i], e, null)
+      this.release()
+    }
+  }
+
+  settle(id, error, parts) {
+    const p = this.pending.get(id)
+    if (!p) return
+    this.pending.delete(id)
+    if (error !== null) p.reject(error)
+    else p.resolve(parts)
+  }
+
+  /** Settles every finished send (buffer layout: `write_completion` in src/producer.rs). */
   drain() {
-    for (const c of this.native.takeCompletions()) {
-      const p = this.pending.get(c.id)
-      if (!p) continue
-      this.pending.delete(c.id)
-      if (c.error != null) p.reject(new Error(c.error))
-      else p.resolve(c.partitions)
+    const b = this.native.takeCompletions()
+    let o = 0
+    while (o + 8 <= b.length) {
+      const id = b.readUInt32LE(o)
+      const n = b.readUInt32LE(o + 4)
+      o += 8
+      let error = null
+      let parts = null
+      if (n === FAILED) {
+        const len = b.readUInt32LE(o)
+        error = b.toString('utf8', o + 4, o + 4 + len)
+        o += 4 + len
+      } else {
+        parts = new Array(n)
+        for (let i = 0; i < n; i++, o += 24) {
+          parts[i] = { topic: b.readUInt32LE(o), partition: b.readInt32LE(o + 4), baseOffset: int64String(b, o + 8), logAppendTime: int64String(b, o + 16) }
+        }
+      }
+      this.settle(id, error === null ? null : new Error(error), parts)
     }
     this.release()
   }
@@ -140,6 +195,8 @@ class SendTracker {
 
   /** After the native close: collect the last completions; anything left can never finish. */
   closed() {
+    this.queuedMeta = []
+    this.queuedBuffers = []
     this.drain()
     for (const p of this.pending.values()) p.reject(new KafkaJSError('The producer was disconnected before the send completed', { retriable: false }))
     this.pending.clear()
@@ -346,6 +403,8 @@ class Producer {
     if (!native) return
     this._native = null
     const sends = this._sends
+    // Sends made in this same turn are still queued in JS: they go before the close.
+    if (sends) sends.flush()
     try {
       const { unflushed } = await native.close(this._config.disconnectTimeout ?? 30000)
       if (unflushed > 0) this._logger.warn(`Disconnected with ${unflushed} undelivered messages; their sends were rejected`)
@@ -376,14 +435,26 @@ class Producer {
    * log), whether the send failed validation, found the producer disconnected, or was refused
    * by librdkafka or the broker.
    */
-  async sendBatch(batch) {
+  sendBatch(batch) {
     try {
-      return await this._sendBatch(batch)
+      // The common case runs synchronously up to the native call: one Promise per send (the
+      // tracker's) plus its mapping, no async frames. Waiting for a connect in progress or for a
+      // custom partitioner's metadata takes the async path.
+      if (this._state !== 'connected' || this._partitioner) return this._sendBatchAsync(batch).catch((e) => Promise.reject(this._rejectBatch(batch, e)))
+      const v = this._validate(batch)
+      this._checkCanSend()
+      const profile = this._profile(v)
+      return this._dispatch(profile, v.acks, this._build(v.topicMessages, null))
     } catch (e) {
-      const err = asTyped(e)
-      if (!err[REPORTED]) this._reportRejectedBatch(batch, err)
-      throw err
+      return Promise.reject(this._rejectBatch(batch, e))
     }
+  }
+
+  /** A rejection of the whole send, typed, and reported per message unless it already was. */
+  _rejectBatch(batch, e) {
+    const err = asTyped(e)
+    if (!err[REPORTED]) this._reportRejectedBatch(batch, err)
+    return err
   }
 
   _reportRejectedBatch(batch, error) {
@@ -402,7 +473,8 @@ class Producer {
     }
   }
 
-  async _sendBatch(batch) {
+  /** Validates as kafkajs does (same order, same messages); returns the send's options. */
+  _validate(batch) {
     if (batch === null || typeof batch !== 'object') throw new KafkaJSNonRetriableError('Invalid batch')
     const { acks = -1, timeout = this._kafka._config.requestTimeout ?? 30000, compression = 0, topicMessages = [] } = batch
     if (this._settings.idempotent && acks !== -1) {
@@ -418,7 +490,10 @@ class Producer {
         if (m.value === undefined) throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${describe(m)}`)
       }
     }
-    if (this._state === 'connecting') await this._connecting.catch(() => {})
+    return { acks, timeout, compression, topicMessages }
+  }
+
+  _checkCanSend() {
     if (this._state === 'disconnecting') {
       throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore")
     }
@@ -426,8 +501,27 @@ class Producer {
     if (this._config.transactionalId && !this._transaction) {
       throw new KafkaJSNonRetriableError('A transactional producer sends only inside a transaction: use producer.transaction() and transaction.send()')
     }
+  }
 
-    const profile = this._profile({ acks, timeout, compression })
+  async _sendBatchAsync(batch) {
+    const v = this._validate(batch)
+    if (this._state === 'connecting') await this._connecting.catch(() => {})
+    this._checkCanSend()
+    const profile = this._profile(v)
+    let metadata = null
+    if (this._partitioner) {
+      metadata = new Map()
+      for (const { topic } of v.topicMessages) {
+        if (!metadata.has(topic)) metadata.set(topic, await this._partitionMetadata(profile, topic))
+      }
+      // The producer may have been disconnected while the metadata was loading.
+      this._checkCanSend()
+    }
+    return this._dispatch(profile, v.acks, this._build(v.topicMessages, metadata))
+  }
+
+  /** Normalises the messages for `pack`; partitions them with a JS partitioner when there is one. */
+  _build(topicMessages, metadata) {
     const topics = []
     const topicIndex = new Map()
     const packed = []
@@ -439,7 +533,7 @@ class Producer {
         topics.push(topic)
         topicIndex.set(topic, ti)
       }
-      const partitionMetadata = this._partitioner ? await this._partitionMetadata(profile, topic) : null
+      const partitionMetadata = metadata ? metadata.get(topic) : null
       for (const m of messages) {
         let partition = partitionOf(m.partition, topic)
         const key = bytesOf(m.key, 'message key', topic)
@@ -451,22 +545,32 @@ class Producer {
         originals.push({ topic, message: m })
       }
     }
-    if (packed.length === 0) return []
-    let parts
+    return { topics, packed, originals }
+  }
+
+  /** Hands the packed send to the native core; the Promise settles with its RecordMetadata. */
+  _dispatch(profile, acks, { topics, packed, originals }) {
+    if (packed.length === 0) return Promise.resolve([])
+    let pending
     try {
-      parts = await this._sends.send(profile, pack(topics, packed))
+      pending = this._sends.send(profile, pack(topics, packed))
     } catch (e) {
-      throw this._deliveryFailed(e, originals, topics, profile)
+      return Promise.reject(this._deliveryFailed(e, originals, topics, profile))
     }
-    if (acks === 0) return []
-    return parts.map((p) => ({
-      topicName: topics[p.topic],
-      partition: p.partition,
-      errorCode: 0,
-      baseOffset: p.baseOffset,
-      logAppendTime: p.logAppendTime,
-      logStartOffset: '-1',
-    }))
+    return pending.then(
+      (parts) =>
+        acks === 0
+          ? []
+          : parts.map((p) => ({
+              topicName: topics[p.topic],
+              partition: p.partition,
+              errorCode: 0,
+              baseOffset: p.baseOffset,
+              logAppendTime: p.logAppendTime,
+              logStartOffset: '-1',
+            })),
+      (e) => Promise.reject(this._deliveryFailed(e, originals, topics, profile)),
+    )
   }
 
   async _partitionMetadata(profile, topic) {
@@ -565,6 +669,8 @@ class Producer {
 
   async _txnCall(fn) {
     if (!this._native) throw new KafkaJSError('The producer is disconnected')
+    // A commit or abort covers the sends made before it, even in the same turn.
+    if (this._sends) this._sends.flush()
     try {
       await fn(this._native, this._settings.transactionTimeout)
     } catch (e) {

@@ -1,12 +1,13 @@
 //! Per-send completion aggregation, and completions handed to JS in bulk.
 //!
-//! A send enqueues N messages; librdkafka reports each one on the client's polling thread.
+//! A send enqueues N messages; librdkafka reports each one when its main queue is served (see [`crate::client`]).
 //! [`Batch`] counts those reports down and, when the last one arrives, pushes one
 //! [`BatchOutcome`] (per (topic, partition) the lowest offset and the log append time, plus every
 //! failed message) onto the producer's [`Completions`] queue. The queue wakes the JS thread once
 //! through a single long-lived threadsafe function, however many sends completed meanwhile, and
 //! JS drains them all in one call. No flush per send, no promise or task per send or message.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -34,12 +35,16 @@ pub struct BatchOutcome {
   pub failures: Vec<MessageFailure>,
 }
 
+/// How a send ended: per-partition results and per-message failures, or refused whole before
+/// any message was enqueued (the JSON error payload).
+pub type SendOutcome = Result<BatchOutcome, String>;
+
 type Notifier = ThreadsafeFunction<u32, (), u32, napi::Status, false, true>;
 
 /// Finished sends waiting for the JS thread, and the one notifier that wakes it.
 #[derive(Default)]
 pub struct Completions {
-  queue: Mutex<Vec<(u32, BatchOutcome)>>,
+  queue: Mutex<Vec<(u32, SendOutcome)>>,
   /// True from the first push after a drain until the next drain: one wake-up per burst.
   scheduled: AtomicBool,
   notifier: RwLock<Option<Notifier>>,
@@ -53,14 +58,14 @@ impl Completions {
     if let Ok(mut g) = self.notifier.write() {
       *g = Some(tsfn);
     }
+    // Whatever arrived before there was a listener: one drain now.
+    self.scheduled.store(false, Ordering::Release);
+    self.wake();
     Ok(())
   }
 
-  fn push(&self, id: u32, outcome: BatchOutcome) {
-    match self.queue.lock() {
-      Ok(mut q) => q.push((id, outcome)),
-      Err(poisoned) => poisoned.into_inner().push((id, outcome)),
-    }
+  /// Asks the JS thread to drain, unless it already has been asked since its last drain.
+  pub fn wake(&self) {
     if !self.scheduled.swap(true, Ordering::AcqRel) {
       if let Ok(g) = self.notifier.read() {
         if let Some(n) = g.as_ref() {
@@ -70,15 +75,40 @@ impl Completions {
     }
   }
 
-  /// Everything finished since the last call (JS thread).
-  pub fn take(&self) -> Vec<(u32, BatchOutcome)> {
-    // Cleared before taking: a push racing with this take schedules another (harmless) wake-up.
+  /// Send `id` was refused whole (`reason`: the JSON error payload).
+  pub fn refuse(&self, id: u32, reason: String) {
+    self.push(id, Err(reason));
+  }
+
+  fn push(&self, id: u32, outcome: SendOutcome) {
+    match self.queue.lock() {
+      Ok(mut q) => q.push((id, outcome)),
+      Err(poisoned) => poisoned.into_inner().push((id, outcome)),
+    }
+    // Reports served by the draining JS thread itself are taken by that same drain.
+    if !SERVING.with(Cell::get) {
+      self.wake();
+    }
+  }
+
+  /// Everything finished since the last call (JS thread). `serve` runs first: it polls the
+  /// clients whose reports are served on this thread, which completes more sends.
+  pub fn take(&self, serve: impl FnOnce()) -> Vec<(u32, SendOutcome)> {
+    // Cleared before serving: anything arriving from now on schedules another wake-up.
     self.scheduled.store(false, Ordering::Release);
+    SERVING.with(|s| s.set(true));
+    serve();
+    SERVING.with(|s| s.set(false));
     match self.queue.lock() {
       Ok(mut q) => std::mem::take(&mut *q),
       Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
     }
   }
+}
+
+thread_local! {
+  /// True while this thread serves delivery reports inside `Completions::take`.
+  static SERVING: Cell<bool> = const { Cell::new(false) };
 }
 
 pub struct Batch {
@@ -166,7 +196,7 @@ impl Batch {
       Ok(mut g) => std::mem::take(&mut *g),
       Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
     };
-    self.completions.push(self.id, outcome);
+    self.completions.push(self.id, Ok(outcome));
   }
 
   fn complete_one(&self) {

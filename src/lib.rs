@@ -7,13 +7,15 @@
 //! partitioners, events) lives in `lib/`, in JavaScript.
 //!
 //! - [`producer`]: clients per send profile, the send path, metadata, flush and close.
-//! - [`delivery`]: per-send aggregation of delivery reports into one Promise.
+//! - [`client`]: one librdkafka client, its delivery reports served on the JS thread.
+//! - [`delivery`]: per-send aggregation of delivery reports, completions handed to JS in bulk.
 //! - [`events`]: librdkafka's context: delivery reports, logs and errors forwarded to JS.
 //! - [`config`]: property maps to `ClientConfig`, secrets redacted from errors.
 //! - [`error`]: the one error type and its JSON payload.
 //! - [`transaction`]: transactions on a transactional producer.
 //! - [`mock`]: librdkafka's in-process mock cluster, for exact fault injection and the embedded demo.
 
+pub mod client;
 pub mod config;
 pub mod delivery;
 pub mod error;
