@@ -40,15 +40,17 @@ export declare class NativeProducer {
   /** Fetches cluster metadata through `profile`'s client: brokers, and `topic` (or every topic). */
   metadata(profile: number, topic: string | undefined | null, timeoutMs: number): Promise<ClusterInfo>
   /**
-   * Enqueues sends in call order: `packed[i]` with profile `meta[2i]`, as send id `meta[2i + 1]`.
-   * Returns at once; each send's outcome arrives later through `takeCompletions` (see the
-   * completion listener), including a send refused whole (unknown profile, closed, malformed).
+   * Enqueues sends in call order. `meta` holds four numbers per send: profile, send id, and
+   * the offset and length of its bytes in `packed`. Returns at once; each send's outcome
+   * arrives later through `takeCompletions` (see the completion listener), including a send
+   * refused whole (unknown profile, closed, malformed). Nothing of `packed` is kept after the
+   * call: JS reuses that buffer.
    *
    * JS hands over every send made in one turn of its event loop in one call, so their messages
    * reach librdkafka's queue back to back and its broker thread finds them together: fewer,
    * fuller produce requests than with one crossing per send.
    */
-  send(meta: Uint32Array, packed: Array<Buffer>): void
+  send(meta: Uint32Array, packed: Buffer): void
   /** Called (weakly: it never holds the process open) when finished sends are waiting. */
   setCompletionListener(listener: (arg: number) => void): void
   /** Every send finished since the last call, packed (layout on `write_completion`). */

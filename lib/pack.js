@@ -1,73 +1,142 @@
 'use strict'
 /*
- * Packs a whole send into one Buffer for the native core (layout documented on `Reader` in
- * src/producer.rs). One native call per send, no per-field property reads across napi.
+ * Packs sends for the native core (layout documented on `Reader` in src/producer.rs): every send
+ * made in one turn of the event loop is written, one after the other, into one reusable buffer
+ * that crosses to Rust in one call. No per-field property reads across napi, no Buffer per send.
  *
- * Input: `topics` (array of names) and `messages`, each
- *   { topic: index, partition: int (-1 = let librdkafka choose), timestamp: number (0 = now),
- *     key: Buffer|string|null, value: Buffer|string|null, headers: [[name, Buffer|string|null], ...] }
+ * Per send: `start(topics)`, then `add(...)` per message, then `finish()` -> { offset, length }
+ * (or `cancel()` to drop a send that failed half-way). After the native call has consumed the
+ * buffer (it copies whatever it keeps), `reset()` makes it reusable.
+ *
+ * Message fields: topic index, partition (-1 = let librdkafka choose), timestamp (0 = now),
+ * key/value (Buffer | string | null), headers (null or [[name, Buffer | string | null], ...]).
  * Strings are written as UTF-8 (lone surrogates become U+FFFD, as Buffer.from does).
  */
+
+const INITIAL = 64 * 1024
+/** A buffer grown past this for one big turn is dropped afterwards rather than kept. */
+const KEEP_AT_MOST = 4 * 1024 * 1024
 
 function maxBytes(v) {
   if (v == null) return 0
   return typeof v === 'string' ? v.length * 3 : v.length
 }
 
-function pack(topics, messages) {
-  let size = 8
-  for (const t of topics) size += 4 + t.length * 3
-  for (const m of messages) {
-    size += 4 + 4 + 8 + 4 + maxBytes(m.key) + 4 + maxBytes(m.value) + 4
-    if (m.headers) for (const [k, v] of m.headers) size += 4 + k.length * 3 + 4 + maxBytes(v)
-  }
-  const buf = Buffer.allocUnsafe(size)
-  let o = 0
-  const str = (s) => {
-    const n = buf.write(s, o + 4, 'utf8')
-    buf.writeUInt32LE(n, o)
-    o += 4 + n
-  }
-  const bytes = (v) => {
-    if (v == null) {
-      buf.writeInt32LE(-1, o)
-      o += 4
-    } else if (typeof v === 'string') {
-      const n = buf.write(v, o + 4, 'utf8')
-      buf.writeInt32LE(n, o)
-      o += 4 + n
-    } else {
-      buf.writeInt32LE(v.length, o)
-      o += 4
-      o += v.copy(buf, o)
-    }
-  }
-  buf.writeUInt32LE(topics.length, o)
-  o += 4
-  for (const t of topics) str(t)
-  buf.writeUInt32LE(messages.length, o)
-  o += 4
-  for (const m of messages) {
-    buf.writeUInt32LE(m.topic, o)
-    buf.writeInt32LE(m.partition, o + 4)
-    buf.writeDoubleLE(m.timestamp, o + 8)
-    o += 16
-    bytes(m.key)
-    bytes(m.value)
-    const headers = m.headers
-    if (headers) {
-      buf.writeUInt32LE(headers.length, o)
-      o += 4
-      for (const [k, v] of headers) {
-        str(k)
-        bytes(v)
-      }
-    } else {
-      buf.writeUInt32LE(0, o)
-      o += 4
-    }
-  }
-  return buf.subarray(0, o)
+/**
+ * A little-endian int64 at `o` as a decimal string (offsets and timestamps in the completion
+ * buffer), exact at any size; plain Number arithmetic while the value fits in 53 bits.
+ */
+function int64String(b, o) {
+  const lo = b.readUInt32LE(o)
+  const hi = b.readInt32LE(o + 4)
+  if (hi === 0) return String(lo)
+  if (hi > -0x200000 && hi < 0x200000) return String(hi * 0x100000000 + lo)
+  return b.readBigInt64LE(o).toString()
 }
 
-module.exports = { pack }
+class Packer {
+  constructor() {
+    this.buf = Buffer.allocUnsafeSlow(INITIAL)
+    this.o = 0
+    this.sendStart = -1
+    this.countAt = 0
+    this.count = 0
+  }
+
+  /** True while a send is being written (a send started from inside another one is refused). */
+  get writing() {
+    return this.sendStart >= 0
+  }
+
+  ensure(n) {
+    if (this.o + n <= this.buf.length) return
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.o + n))
+    this.buf.copy(next, 0, 0, this.o)
+    this.buf = next
+  }
+
+  str(s) {
+    const n = this.buf.write(s, this.o + 4, 'utf8')
+    this.buf.writeUInt32LE(n, this.o)
+    this.o += 4 + n
+  }
+
+  bytes(v) {
+    const buf = this.buf
+    if (v == null) {
+      buf.writeInt32LE(-1, this.o)
+      this.o += 4
+    } else if (typeof v === 'string') {
+      const n = buf.write(v, this.o + 4, 'utf8')
+      buf.writeInt32LE(n, this.o)
+      this.o += 4 + n
+    } else {
+      buf.writeInt32LE(v.length, this.o)
+      this.o += 4
+      this.o += v.copy(buf, this.o)
+    }
+  }
+
+  start(topics) {
+    this.sendStart = this.o
+    let size = 8
+    for (const t of topics) size += 4 + t.length * 3
+    this.ensure(size)
+    this.buf.writeUInt32LE(topics.length, this.o)
+    this.o += 4
+    for (const t of topics) this.str(t)
+    this.countAt = this.o
+    this.o += 4
+    this.count = 0
+  }
+
+  add(topic, partition, timestamp, key, value, headers) {
+    let size = 4 + 4 + 8 + 4 + maxBytes(key) + 4 + maxBytes(value) + 4
+    if (headers) for (const [k, v] of headers) size += 4 + k.length * 3 + 4 + maxBytes(v)
+    this.ensure(size)
+    const buf = this.buf
+    buf.writeUInt32LE(topic, this.o)
+    buf.writeInt32LE(partition, this.o + 4)
+    buf.writeDoubleLE(timestamp, this.o + 8)
+    this.o += 16
+    this.bytes(key)
+    this.bytes(value)
+    if (headers) {
+      buf.writeUInt32LE(headers.length, this.o)
+      this.o += 4
+      for (const [k, v] of headers) {
+        this.str(k)
+        this.bytes(v)
+      }
+    } else {
+      buf.writeUInt32LE(0, this.o)
+      this.o += 4
+    }
+    this.count++
+  }
+
+  finish() {
+    this.buf.writeUInt32LE(this.count, this.countAt)
+    const offset = this.sendStart
+    this.sendStart = -1
+    return { offset, length: this.o - offset, count: this.count }
+  }
+
+  cancel() {
+    if (this.sendStart >= 0) this.o = this.sendStart
+    this.sendStart = -1
+  }
+
+  /** What the native call reads: every finished send of this turn. */
+  view() {
+    return this.buf.subarray(0, this.o)
+  }
+
+  reset() {
+    this.o = 0
+    this.sendStart = -1
+    if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafeSlow(INITIAL)
+  }
+}
+
+module.exports = { Packer, int64String }

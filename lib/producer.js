@@ -13,7 +13,7 @@
  */
 const util = require('node:util')
 const { NativeProducer } = require('../binding.js')
-const { pack } = require('./pack')
+const { Packer, int64String } = require('./pack')
 const { Partitioners } = require('./partitioners')
 const { producerProperties, profileProperties, brokerListOf } = require('./config')
 const { PRODUCER_EVENTS, InstrumentationEmitter } = require('./events')
@@ -36,6 +36,13 @@ function attemptsFor(failure, retries) {
   if (failure.code > 0) return RETRIABLE.has(failure.code) ? retries + 1 : 1
   if (failure.name === 'MESSAGE_TIMED_OUT') return null
   return 0
+}
+
+/** The topic of the `i`th message of a send (`sent` as `Producer._dispatch` records it). */
+function topicOf(sent, i) {
+  let t = 0
+  while (t < sent.ends.length - 1 && i >= sent.ends[t]) t++
+  return sent.topics[t]
 }
 
 /** Hostile input (a throwing getter, a Symbol where a string goes) still gets a typed error. */
@@ -92,16 +99,6 @@ function partitionOf(p, topic) {
 
 const FAILED = 0xffffffff
 
-/** A little-endian int64 as a decimal string (offsets and timestamps), exact at any size. */
-function int64String(b, o) {
-  const lo = b.readUInt32LE(o)
-  const hi = b.readInt32LE(o + 4)
-  if (hi === 0) return String(lo)
-  if (hi === -1 && lo >= 0x80000000) return String(lo - 0x100000000)
-  if (hi > -0x200000 && hi < 0x200000) return String(hi * 0x100000000 + lo)
-  return b.readBigInt64LE(o).toString()
-}
-
 /**
  * The JS half of the send path: one Promise per send, settled in bulk when the native core says
  * sends have finished (one wake-up per burst, one `takeCompletions()` call per wake-up).
@@ -120,37 +117,38 @@ class SendTracker {
     this.pending = new Map()
     this.nextId = 0
     this.keepAlive = null
+    this.packer = new Packer()
     this.queuedMeta = []
-    this.queuedBuffers = []
     this.flushQueued = () => this.flush()
     native.setCompletionListener(() => this.drain())
   }
 
-  send(profile, packed) {
+  /** A send just written by `packer` (`finish()`'s { offset, length }). */
+  send(profile, { offset, length }) {
     const id = this.nextId
     this.nextId = (this.nextId + 1) >>> 0
     const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }))
-    if (this.queuedBuffers.length === 0) queueMicrotask(this.flushQueued)
-    this.queuedMeta.push(profile, id)
-    this.queuedBuffers.push(packed)
+    if (this.queuedMeta.length === 0) queueMicrotask(this.flushQueued)
+    this.queuedMeta.push(profile, id, offset, length)
     if (this.keepAlive === null) this.keepAlive = setInterval(() => {}, 1 << 30)
     return promise
   }
 
   /** Hands every queued send to the native core (a send refused there completes as failed). */
   flush() {
-    if (this.queuedBuffers.length === 0) return
+    if (this.queuedMeta.length === 0) return
     const meta = Uint32Array.from(this.queuedMeta)
-    const buffers = this.queuedBuffers
     this.queuedMeta = []
-    this.queuedBuffers = []
     try {
-      this.native.send(meta, buffers)
+      this.native.send(meta, this.packer.view())
     } catch (e) {
       // Only a broken call itself lands here; settle what it carried rather than lose it.
-      for (let i = 1; i < meta.length; i += 2) this.settle(meta[i], e, null)
+      for (let i = 1; i < meta.length; i += 4) this.settle(meta[i], e, null)
       this.release()
     }
+    // The native side has copied whatever it keeps: the buffer is free for the next turn
+    // (unless this flush runs from inside a send being written; that one stays for later).
+    if (!this.packer.writing) this.packer.reset()
   }
 
   settle(id, error, parts) {
@@ -196,7 +194,7 @@ class SendTracker {
   /** After the native close: collect the last completions; anything left can never finish. */
   closed() {
     this.queuedMeta = []
-    this.queuedBuffers = []
+    this.packer.reset()
     this.drain()
     for (const p of this.pending.values()) p.reject(new KafkaJSError('The producer was disconnected before the send completed', { retriable: false }))
     this.pending.clear()
@@ -444,7 +442,7 @@ class Producer {
       const v = this._validate(batch)
       this._checkCanSend()
       const profile = this._profile(v)
-      return this._dispatch(profile, v.acks, this._build(v.topicMessages, null))
+      return this._dispatch(profile, v.acks, v.topicMessages, null)
     } catch (e) {
       return Promise.reject(this._rejectBatch(batch, e))
     }
@@ -517,47 +515,55 @@ class Producer {
       // The producer may have been disconnected while the metadata was loading.
       this._checkCanSend()
     }
-    return this._dispatch(profile, v.acks, this._build(v.topicMessages, metadata))
+    return this._dispatch(profile, v.acks, v.topicMessages, metadata)
   }
 
-  /** Normalises the messages for `pack`; partitions them with a JS partitioner when there is one. */
-  _build(topicMessages, metadata) {
+  /**
+   * Normalises and packs the messages (partitioning them with a JS partitioner when there is
+   * one) and hands the send to the tracker; the Promise settles with its RecordMetadata.
+   */
+  _dispatch(profile, acks, topicMessages, metadata) {
+    const packer = this._sends.packer
+    if (packer.writing) {
+      // Only user code running inside a send (a partitioner, a getter on a message) gets here.
+      throw new KafkaJSNonRetriableError('A send cannot be started from inside another send (from a partitioner or a message getter)')
+    }
     const topics = []
     const topicIndex = new Map()
-    const packed = []
-    const originals = []
-    for (const { topic, messages } of topicMessages) {
-      let ti = topicIndex.get(topic)
-      if (ti === undefined) {
-        ti = topics.length
+    for (const { topic } of topicMessages) {
+      if (!topicIndex.has(topic)) {
+        topicIndex.set(topic, topics.length)
         topics.push(topic)
-        topicIndex.set(topic, ti)
-      }
-      const partitionMetadata = metadata ? metadata.get(topic) : null
-      for (const m of messages) {
-        let partition = partitionOf(m.partition, topic)
-        const key = bytesOf(m.key, 'message key', topic)
-        if (partition < 0 && this._partitioner) {
-          partition = this._partitioner({ topic, partitionMetadata, message: m })
-          partition = partitionOf(partition, topic)
-        }
-        packed.push({ topic: ti, partition, timestamp: timestampOf(m.timestamp, topic), key, value: bytesOf(m.value, 'message value', topic), headers: headersOf(m.headers, topic) })
-        originals.push({ topic, message: m })
       }
     }
-    return { topics, packed, originals }
-  }
-
-  /** Hands the packed send to the native core; the Promise settles with its RecordMetadata. */
-  _dispatch(profile, acks, { topics, packed, originals }) {
-    if (packed.length === 0) return Promise.resolve([])
-    let pending
+    // What failure reports point back to: the messages in send order, and where each topic's end.
+    const sent = { messages: [], ends: [], topics: [] }
+    packer.start(topics)
     try {
-      pending = this._sends.send(profile, pack(topics, packed))
+      for (const { topic, messages } of topicMessages) {
+        const ti = topicIndex.get(topic)
+        const partitionMetadata = metadata ? metadata.get(topic) : null
+        for (const m of messages) {
+          let partition = partitionOf(m.partition, topic)
+          const key = bytesOf(m.key, 'message key', topic)
+          if (partition < 0 && this._partitioner) {
+            partition = partitionOf(this._partitioner({ topic, partitionMetadata, message: m }), topic)
+          }
+          packer.add(ti, partition, timestampOf(m.timestamp, topic), key, bytesOf(m.value, 'message value', topic), headersOf(m.headers, topic))
+          sent.messages.push(m)
+        }
+        sent.ends.push(sent.messages.length)
+        sent.topics.push(topic)
+      }
     } catch (e) {
-      return Promise.reject(this._deliveryFailed(e, originals, topics, profile))
+      packer.cancel()
+      throw e
     }
-    return pending.then(
+    if (sent.messages.length === 0) {
+      packer.cancel()
+      return Promise.resolve([])
+    }
+    return this._sends.send(profile, packer.finish()).then(
       (parts) =>
         acks === 0
           ? []
@@ -569,7 +575,7 @@ class Producer {
               logAppendTime: p.logAppendTime,
               logStartOffset: '-1',
             })),
-      (e) => Promise.reject(this._deliveryFailed(e, originals, topics, profile)),
+      (e) => Promise.reject(this._deliveryFailed(e, sent, topics, profile)),
     )
   }
 
@@ -594,7 +600,7 @@ class Producer {
   }
 
   /** Turns a native rejection into the KafkaJS error and reports every failed message. */
-  _deliveryFailed(nativeErr, originals, topics, profile) {
+  _deliveryFailed(nativeErr, sent, topics, profile) {
     const p = [...this._profiles.values()].find((x) => x.id === profile)
     const context = {
       retries: this._settings.retry.retries,
@@ -605,17 +611,17 @@ class Producer {
     Object.defineProperty(err, REPORTED, { value: true })
     if (!err.failures) {
       // Not per-message (the send was refused whole, or never completed): report every message.
-      for (const o of originals) this._reportFailure({ topic: o.topic, partition: Number.isInteger(o.message.partition) ? o.message.partition : undefined, message: o.message, error: err, attempts: null })
+      sent.messages.forEach((message, i) => this._reportFailure({ topic: topicOf(sent, i), partition: Number.isInteger(message.partition) ? message.partition : undefined, message, error: err, attempts: null }))
       return err
     }
     const failures = err.failures
     for (const f of failures) {
-      const original = originals[f.index]
+      const message = sent.messages[f.index]
       const error = failures.length === 1 || f.code === failures[0].code ? err : errorForCode(f.code, f.name, f.message, context)
       const report = {
-        topic: original ? original.topic : topics[f.topic],
+        topic: message ? topicOf(sent, f.index) : topics[f.topic],
         partition: f.partition >= 0 ? f.partition : undefined,
-        message: original ? original.message : undefined,
+        message,
         error,
         attempts: attemptsFor(f, this._settings.retry.retries),
       }

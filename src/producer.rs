@@ -135,36 +135,13 @@ pub struct CloseResult {
 /// Sends of more messages than this are enqueued off the JS thread.
 const INLINE_MESSAGES: u32 = 64;
 
-/// A send's bytes kept for the enqueue thread. Small buffers may be slices of Node's shared
-/// allocation pool, which JS reuses, so they are copied; large ones are held by reference.
-enum Packed {
-  Copied(Vec<u8>),
-  Held(Buffer),
-}
-
-impl Packed {
-  fn keep(b: Buffer) -> Packed {
-    if b.len() < 8192 {
-      Packed::Copied(b.to_vec())
-    } else {
-      Packed::Held(b)
-    }
-  }
-
-  fn bytes(&self) -> &[u8] {
-    match self {
-      Packed::Copied(v) => v,
-      Packed::Held(b) => b,
-    }
-  }
-}
-
 /// What is left to enqueue of one send.
 struct EnqueueJob {
   client: Arc<Client>,
   batch: Arc<Batch>,
   topics: Vec<String>,
-  data: Packed,
+  /// The send's bytes, copied: JS reuses its pack buffer as soon as the call returns.
+  data: Vec<u8>,
   pos: usize,
   index: u32,
   count: u32,
@@ -210,10 +187,7 @@ impl Enqueuer {
         continue;
       };
       loop {
-        let mut r = Reader {
-          buf: job.data.bytes(),
-          pos: job.pos,
-        };
+        let mut r = Reader { buf: &job.data, pos: job.pos };
         match enqueue(&job.client, &job.batch, &job.topics, &mut r, &mut job.index, job.count) {
           Enqueued::All => break,
           Enqueued::QueueFull(pos) => {
@@ -484,20 +458,20 @@ impl NativeProducer {
   }
 
   /// One send of `NativeProducer::send`.
-  fn send_one(&self, profile: u32, id: u32, packed: Buffer) -> NativeResult<()> {
+  fn send_one(&self, profile: u32, id: u32, packed: &[u8]) -> NativeResult<()> {
     let (client, enqueue_timeout) = self.client(profile)?;
     let (topics, count, start) = {
-      let mut r = Reader::new(&packed);
+      let mut r = Reader::new(packed);
       let topics = read_topics(&mut r)?;
       let count = r.u32()?;
       (topics, count, r.pos)
     };
     let batch = Batch::new(id, count as usize, self.completions.clone());
-    let job = |data: Packed, pos: usize, index: u32| EnqueueJob {
+    let job = |pos: usize, index: u32| EnqueueJob {
       client: client.clone(),
       batch: batch.clone(),
       topics: topics.clone(),
-      data,
+      data: packed.to_vec(),
       pos,
       index,
       count,
@@ -507,15 +481,13 @@ impl NativeProducer {
     // queue; otherwise a small send is enqueued right here (lowest latency) and a large one goes
     // to the thread, so the event loop is not held for the whole batch.
     if self.enqueuer.busy() || count > INLINE_MESSAGES {
-      let data = Packed::keep(packed);
-      self.enqueuer.push(job(data, start, 0));
+      self.enqueuer.push(job(start, 0));
       return Ok(());
     }
-    let mut r = Reader { buf: &packed, pos: start };
+    let mut r = Reader { buf: packed, pos: start };
     let mut index = 0u32;
     if let Enqueued::QueueFull(pos) = enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
-      let data = Packed::keep(packed);
-      self.enqueuer.push(job(data, pos, index));
+      self.enqueuer.push(job(pos, index));
     }
     Ok(())
   }
@@ -612,21 +584,27 @@ impl NativeProducer {
     })
   }
 
-  /// Enqueues sends in call order: `packed[i]` with profile `meta[2i]`, as send id `meta[2i + 1]`.
-  /// Returns at once; each send's outcome arrives later through `takeCompletions` (see the
-  /// completion listener), including a send refused whole (unknown profile, closed, malformed).
+  /// Enqueues sends in call order. `meta` holds four numbers per send: profile, send id, and
+  /// the offset and length of its bytes in `packed`. Returns at once; each send's outcome
+  /// arrives later through `takeCompletions` (see the completion listener), including a send
+  /// refused whole (unknown profile, closed, malformed). Nothing of `packed` is kept after the
+  /// call: JS reuses that buffer.
   ///
   /// JS hands over every send made in one turn of its event loop in one call, so their messages
   /// reach librdkafka's queue back to back and its broker thread finds them together: fewer,
   /// fuller produce requests than with one crossing per send.
   #[napi]
-  pub fn send(&self, meta: Uint32Array, packed: Vec<Buffer>) -> napi::Result<()> {
-    if meta.len() != packed.len() * 2 {
-      return Err(NativeError::Input("send: meta must hold a profile and an id per buffer".into()).into());
+  pub fn send(&self, meta: Uint32Array, packed: Buffer) -> napi::Result<()> {
+    if !meta.len().is_multiple_of(4) {
+      return Err(NativeError::Input("send: meta must hold profile, id, offset and length per send".into()).into());
     }
-    for (i, buf) in packed.into_iter().enumerate() {
-      let id = meta[2 * i + 1];
-      if let Err(e) = self.send_one(meta[2 * i], id, buf) {
+    for m in meta.chunks_exact(4) {
+      let (profile, id, offset, len) = (m[0], m[1], m[2] as usize, m[3] as usize);
+      let bytes = offset
+        .checked_add(len)
+        .and_then(|end| packed.get(offset..end))
+        .ok_or_else(|| NativeError::Input("malformed message batch (send outside the buffer)".into()));
+      if let Err(e) = bytes.and_then(|b| self.send_one(profile, id, b)) {
         let err: napi::Error = e.into();
         self.completions.refuse(id, err.reason);
       }

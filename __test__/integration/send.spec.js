@@ -123,6 +123,22 @@ describe('Producer.send against a real broker', () => {
     const got = await readBack(topic, 1000)
     expect(got.map((m) => m.value.toString())).toEqual(messages.map((m) => m.value))
   })
+
+  test('sends made in one turn (small and large mixed) land in call order, each with its own offsets', async () => {
+    const topic = await createTopic()
+    // Every 50th send is large (enqueued off the JS thread); all are issued synchronously, so
+    // they cross to the native core together and must keep their order.
+    const plan = Array.from({ length: 1000 }, (_, i) => (i % 50 === 49 ? 200 : 1))
+    const sends = plan.map((n, i) => producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, j) => ({ value: `t${i}-${j}` })) }))
+    const results = await Promise.all(sends)
+    let next = 0
+    results.forEach(([r], i) => {
+      expect(r.baseOffset).toBe(String(next))
+      next += plan[i]
+    })
+    const got = await readBack(topic, next)
+    expect(got.map((m) => m.value.toString())).toEqual(plan.flatMap((n, i) => Array.from({ length: n }, (_, j) => `t${i}-${j}`)))
+  })
 })
 
 describe('partitioning matches kafkajs', () => {

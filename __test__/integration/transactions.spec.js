@@ -31,6 +31,17 @@ describe('transactions', () => {
     expect(got.map((m) => m.value.toString())).toEqual(['committed-1', 'committed-2'])
   })
 
+  test('a commit issued in the same turn as its sends covers them', async () => {
+    const topic = await createTopic()
+    const txn = await producer.transaction()
+    // Not awaited: the sends are still queued in JS when commit() is called.
+    const sends = ['s1', 's2', 's3'].map((value) => txn.send({ topic, messages: [{ value }] }))
+    await txn.commit()
+    expect((await Promise.allSettled(sends)).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
+    const got = await readBack(topic, 3, { settle: 1500 })
+    expect(got.map((m) => m.value.toString())).toEqual(['s1', 's2', 's3'])
+  })
+
   test('sendOffsets commits the group offsets atomically with the messages', async () => {
     const source = await createTopic()
     const sink = await createTopic()
