@@ -53,6 +53,11 @@ export declare class NativeProducer {
   send(meta: Uint32Array, packed: Buffer): void
   /** Called (weakly: it never holds the process open) when finished sends are waiting. */
   setCompletionListener(listener: (arg: number) => void): void
+  /**
+   * Stops the completion wake-ups (after close and the last `takeCompletions`), releasing the
+   * listener so the producer can be garbage-collected.
+   */
+  clearCompletionListener(): void
   /** Every send finished since the last call, packed (layout on `write_completion`). */
   takeCompletions(): Buffer
   /** Waits up to `timeout_ms` for every queued message of every profile to be reported. */
@@ -67,7 +72,10 @@ export declare class NativeProducer {
   /** `lifetime_ms`: when the token expires, in ms since the epoch. */
   resolveToken(requestId: number, token: string, principal: string, lifetimeMs: number): void
   rejectToken(requestId: number, message: string): void
-  /** Stops forwarding events (called on disconnect so nothing is delivered afterwards). */
+  /**
+   * Stops forwarding events and token requests (called on disconnect so nothing is delivered
+   * afterwards, and so the JS callbacks no longer keep the producer alive).
+   */
   clearEventListener(): void
   /** Registers the transactional id with its coordinator (fencing older instances). */
   initTransactions(timeoutMs: number): Promise<void>

@@ -410,6 +410,9 @@ class Producer {
       native.clearEventListener()
       // Every send has finished by now (close purges what it could not flush): settle them all.
       if (sends) sends.closed()
+      // The native listeners hold callbacks that reference this producer: release them, or the
+      // producer (and its pack buffer) could never be collected.
+      native.clearCompletionListener()
     }
   }
 

@@ -1,11 +1,12 @@
 //! Per-send completion aggregation, and completions handed to JS in bulk.
 //!
-//! A send enqueues N messages; librdkafka reports each one when its main queue is served (see [`crate::client`]).
-//! [`Batch`] counts those reports down and, when the last one arrives, pushes one
-//! [`BatchOutcome`] (per (topic, partition) the lowest offset and the log append time, plus every
-//! failed message) onto the producer's [`Completions`] queue. The queue wakes the JS thread once
-//! through a single long-lived threadsafe function, however many sends completed meanwhile, and
-//! JS drains them all in one call. No flush per send, no promise or task per send or message.
+//! A send enqueues N messages; librdkafka reports each one when the client's main queue is
+//! served (see [`crate::client`]). [`Batch`] counts those reports down and, when the last one
+//! arrives, pushes one [`BatchOutcome`] (per (topic, partition) the lowest offset and the log
+//! append time, plus every failed message) onto the producer's [`Completions`] queue. The queue
+//! wakes the JS thread once through a single long-lived threadsafe function, however many sends
+//! completed meanwhile, and JS drains them all in one call. No flush per send, no promise or
+//! task per send or message.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -64,6 +65,15 @@ impl Completions {
     Ok(())
   }
 
+  /// Drops the listener (after the producer closed). Its threadsafe function holds the JS
+  /// callback, which references the producer, which holds this queue: a cycle that would keep
+  /// the whole producer (and its pack buffer) alive forever.
+  pub fn clear_listener(&self) {
+    if let Ok(mut g) = self.notifier.write() {
+      *g = None;
+    }
+  }
+
   /// Asks the JS thread to drain, unless it already has been asked since its last drain.
   pub fn wake(&self) {
     if !self.scheduled.swap(true, Ordering::AcqRel) {
@@ -96,9 +106,10 @@ impl Completions {
   pub fn take(&self, serve: impl FnOnce()) -> Vec<(u32, SendOutcome)> {
     // Cleared before serving: anything arriving from now on schedules another wake-up.
     self.scheduled.store(false, Ordering::Release);
-    SERVING.with(|s| s.set(true));
-    serve();
-    SERVING.with(|s| s.set(false));
+    {
+      let _serving = Serving::enter();
+      serve();
+    }
     match self.queue.lock() {
       Ok(mut q) => std::mem::take(&mut *q),
       Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
@@ -109,6 +120,22 @@ impl Completions {
 thread_local! {
   /// True while this thread serves delivery reports inside `Completions::take`.
   static SERVING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets [`SERVING`] for its lifetime (reset even if serving unwinds).
+struct Serving;
+
+impl Serving {
+  fn enter() -> Serving {
+    SERVING.with(|s| s.set(true));
+    Serving
+  }
+}
+
+impl Drop for Serving {
+  fn drop(&mut self) {
+    SERVING.with(|s| s.set(false));
+  }
 }
 
 pub struct Batch {

@@ -104,8 +104,13 @@ impl EventSink {
     Ok(())
   }
 
+  /// Drops the listener and the token provider: their threadsafe functions hold JS callbacks
+  /// that reference the producer, which holds this sink (a cycle no GC could collect).
   pub fn clear_listener(&self) {
     if let Ok(mut g) = self.listener.write() {
+      *g = None;
+    }
+    if let Ok(mut g) = self.tokens.write() {
       *g = None;
     }
   }

@@ -618,6 +618,13 @@ impl NativeProducer {
     self.completions.set_listener(listener)
   }
 
+  /// Stops the completion wake-ups (after close and the last `takeCompletions`), releasing the
+  /// listener so the producer can be garbage-collected.
+  #[napi]
+  pub fn clear_completion_listener(&self) {
+    self.completions.clear_listener();
+  }
+
   /// Every send finished since the last call, packed (layout on `write_completion`).
   #[napi]
   pub fn take_completions(&self) -> Buffer {
@@ -709,7 +716,8 @@ impl NativeProducer {
     self.sink.settle_token(request_id, Err(message));
   }
 
-  /// Stops forwarding events (called on disconnect so nothing is delivered afterwards).
+  /// Stops forwarding events and token requests (called on disconnect so nothing is delivered
+  /// afterwards, and so the JS callbacks no longer keep the producer alive).
   #[napi]
   pub fn clear_event_listener(&self) {
     self.sink.clear_listener();

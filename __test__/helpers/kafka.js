@@ -23,14 +23,35 @@ async function createTopic({ topic = uniqueTopic(), partitions = 1, replicationF
   const admin = referenceClient(brokerList).admin()
   await admin.connect()
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value: String(value) })) }],
-    })
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value: String(value) })) }],
+      })
+    } catch (e) {
+      // Created, but kafkajs asked a broker that did not know it yet (it retries only
+      // LEADER_NOT_AVAILABLE): wait for every partition to have a leader ourselves.
+      if (e.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw e
+      await waitForLeaders(admin, topic, partitions)
+    }
   } finally {
     await admin.disconnect()
   }
   return topic
+}
+
+async function waitForLeaders(admin, topic, partitions, deadline = Date.now() + 30000) {
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] })
+      const ps = md.topics[0].partitions
+      if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return
+    } catch (e) {
+      if (Date.now() > deadline) throw e
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions have no leader after 30 s`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }
 
 /**

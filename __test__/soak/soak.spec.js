@@ -39,3 +39,15 @@ test(`${CYCLES} producer lifecycles, ${CYCLES * PER_CYCLE} messages: no leak, an
   const offsets = await topicOffsets(topic)
   expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(CYCLES * PER_CYCLE)
 }, 1900000)
+
+test('a disconnected producer is garbage-collected (its native listeners do not keep it alive)', async () => {
+  const topic = await createTopic()
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'collect-child.js')], {
+    encoding: 'utf8',
+    timeout: 60000,
+    env: { ...process.env, SOAK_BROKERS: brokers().join(','), SOAK_TOPIC: topic },
+  })
+  expect(r.stderr).toBe('')
+  expect(r.status).toBe(0)
+  expect(JSON.parse(r.stdout.trim().split('\n').pop()).collected).toEqual(['producer 0', 'producer 1', 'producer 2', 'tracker 0', 'tracker 1', 'tracker 2'])
+})
