@@ -82,7 +82,7 @@ function renderMarkdown(report) {
   out.push(`Workloads, for each message size and acks: **W1** awaited single-message sends one at a time (${plan.w1.warmup} warm-up sends, then ${plan.w1.reps} × ${plan.w1.n}; a repetition stops after ${plan.w1.seconds} s, and [n] then gives the sends it measured); ` +
     `**W2** single-message sends with ${plan.w2.concurrency} in flight (${plan.w2.warmupSeconds} s warm-up, then ${plan.w2.reps} × ${plan.w2.seconds} s); ` +
     `**W3** sends of ${plan.w3.batch} messages with ${plan.w3.inflight} in flight (${plan.w3.warmupSeconds} s warm-up, then ${plan.w3.reps} × ${plan.w3.seconds} s). ` +
-    `Every figure is the median of the repetitions. CPU is user+system time of the whole client process (all threads) per million messages; ` +
+    `${plan.rounds > 1 ? `The whole sequence ran ${plan.rounds} times (every other time in reverse client order); every figure is the median of the repetitions of all rounds. ` : 'Every figure is the median of the repetitions. '}CPU is user+system time of the whole client process (all threads) per million messages; ` +
     `event-loop delay is the p99 of \`monitorEventLoopDelay\` (${plan.eldResolutionMs} ms resolution) during W3. Method: bench/README.md.`)
   out.push('')
   out.push('## Clients')
@@ -252,7 +252,7 @@ function renderSvg(report) {
     width,
   })
   const height = 64 + p1.height + 16 + p2.height + 24
-  const foot = `<text x="16" y="${height - 10}" font-size="10" fill="#666">${xmlEscape(`Kafka ${report.kafka.split(' ')[0]}, ${report.machine.cores} cores, Node ${report.machine.node}. Medians of ${plan.w3.reps} repetitions. Timings are never asserted in tests.`)}</text>`
+  const foot = `<text x="16" y="${height - 10}" font-size="10" fill="#666">${xmlEscape(`Kafka ${report.kafka.split(' ')[0]}, ${report.machine.cores} cores, Node ${report.machine.node}. Medians of ${plan.w3.reps * (plan.rounds || 1)} repetitions. Timings are never asserted in tests.`)}</text>`
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>

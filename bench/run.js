@@ -66,7 +66,7 @@ const INSTALL_MARKER = path.join(BENCH, 'node_modules', '.bench-install.json')
 const INSTALL_LOG = path.join(BENCH, 'node_modules', '.bench-install.log')
 
 function parseArgs(argv) {
-  const args = { brokers: process.env.KAFKA_BROKERS || '127.0.0.1:19092', quick: false, clients: null, out: path.join(BENCH, 'results'), reinstall: false, kafkaVersion: null, installTimeout: 1800 }
+  const args = { brokers: process.env.KAFKA_BROKERS || '127.0.0.1:19092', quick: false, clients: null, out: path.join(BENCH, 'results'), reinstall: false, kafkaVersion: null, installTimeout: 1800, rounds: 1 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const value = () => {
@@ -82,8 +82,12 @@ function parseArgs(argv) {
     else if (name === '--reinstall') args.reinstall = true
     else if (name === '--kafka-version') args.kafkaVersion = value()
     else if (name === '--install-timeout') args.installTimeout = Number(value())
+    else if (name === '--rounds') {
+      args.rounds = Number(value())
+      if (!Number.isInteger(args.rounds) || args.rounds < 1 || args.rounds > 10) throw new Error('--rounds must be an integer from 1 to 10')
+    }
     else if (name === '--help' || name === '-h') {
-      process.stdout.write('usage: node bench/run.js [--brokers host:port] [--quick] [--clients ' + CLIENTS.map((c) => c.id).join(',') + '] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s]\n')
+      process.stdout.write('usage: node bench/run.js [--brokers host:port] [--quick] [--clients ' + CLIENTS.map((c) => c.id).join(',') + '] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n]\n')
       process.exit(0)
     } else throw new Error(`unknown option ${a}`)
   }
@@ -455,6 +459,37 @@ function kafkaVersion(args) {
   return 'unknown (pass --kafka-version)'
 }
 
+function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
+  if (v.length === 0) return null
+  const m = v.length >> 1
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2
+}
+
+/**
+ * One client's results of several rounds as one: every workload's repetitions pooled, and each
+ * figure the median over all of them (as a single round reports the median of its own).
+ */
+function mergeRounds(list) {
+  const ok = list.filter((r) => !r.error && r.combos && r.combos.length)
+  if (list.length === 1 || ok.length === 0) return list[0]
+  const merged = { ...ok[0], rounds: list.length, maxRssKb: Math.max(...ok.map((r) => r.maxRssKb || 0)), wallSeconds: ok.reduce((n, r) => n + (r.wallSeconds || 0), 0) }
+  if (ok.length < list.length) merged.note = `${list.length - ok.length} of ${list.length} rounds failed: ${list.find((r) => r.error).error}`
+  merged.combos = ok[0].combos.map((combo) => {
+    const same = ok.map((r) => r.combos.find((c) => c.size === combo.size && c.acks === combo.acks)).filter(Boolean)
+    const out = { ...combo }
+    for (const w of ['w1', 'w2', 'w3']) {
+      const reps = same.flatMap((c) => (c[w] && c[w].reps) || [])
+      if (reps.length === 0) continue
+      const figures = { reps }
+      for (const key of new Set(reps.flatMap((r) => Object.keys(r)))) figures[key] = median(reps.map((r) => r[key]))
+      out[w] = { ...combo[w], ...figures }
+    }
+    return out
+  })
+  return merged
+}
+
 function stamp(d) {
   const p = (n) => String(n).padStart(2, '0')
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
@@ -466,7 +501,7 @@ async function main() {
   const planBase = PLANS[mode]
   const selected = args.clients ? CLIENTS.filter((c) => args.clients.includes(c.id)) : CLIENTS
   const ticksPerClient = COMBOS.length * (planBase.w1.reps + 1 + planBase.w2.reps + 1 + planBase.w3.reps + 1)
-  const progress = new Progress(selected.length * ticksPerClient)
+  const progress = new Progress(args.rounds * selected.length * ticksPerClient)
   const started = new Date()
   const runId = `${stamp(started)}-${process.pid}`
   fs.mkdirSync(args.out, { recursive: true })
@@ -495,34 +530,44 @@ async function main() {
   const defaults = kafkaNapiDefaults(args.brokers)
   const lock = librdkafkaOfLock()
 
-  const results = []
-  for (const client of selected) {
-    const startTicks = progress.done
-    progress.set(`${client.label}: starting`)
-    let result
-    const notInstalled = (p) => {
-      const why = (install && install.failures && install.failures[p]) || `npm install did not provide it (npm status ${install ? install.status : 'unknown'})`
-      return `${p} is not installed: ${why} (log: ${install ? install.log : 'none'})`
+  // Rounds: the whole sequence again, in reverse order every other round, so that a broker that
+  // drifts during the run (page cache, log cleaning of the deleted topics) favours no client.
+  const rounds = selected.map(() => [])
+  for (let round = 0; round < args.rounds; round++) {
+    const order = round % 2 ? [...selected].reverse() : selected
+    for (const client of order) {
+      const startTicks = progress.done
+      const tag = args.rounds > 1 ? ` (round ${round + 1}/${args.rounds})` : ''
+      progress.set(`${client.label}${tag}: starting`)
+      let result
+      const notInstalled = (p) => {
+        const why = (install && install.failures && install.failures[p]) || `npm install did not provide it (npm status ${install ? install.status : 'unknown'})`
+        return `${p} is not installed: ${why} (log: ${install ? install.log : 'none'})`
+      }
+      const unavailable = client.kind === 'floor' ? floorError : client.packages.filter((p) => !resolvable(p)).map(notInstalled)[0]
+      if (unavailable) {
+        result = { client: client.id, combos: [], error: unavailable }
+      } else {
+        const topic = `${TOPIC_PREFIX}${runId}-${client.id}-${round}`
+        await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
+        const plan = { ...planBase, brokers: args.brokers, topic, combos: COMBOS, ...(client.kind === 'floor' ? defaults : {}) }
+        ;({ result } = await runChild(client, plan, args, progress, logDir))
+        const left = await withAdmin(args.brokers, (admin) => deleteTopics(admin, [topic])).catch((e) => e.message)
+        if (left) progress.message(`could not delete topic ${topic} (${left}); a later run deletes it once it is 6 h old`)
+      }
+      rounds[selected.indexOf(client)].push(result)
+      // Whatever was not ticked (failure, timeout) still counts as done for the bar.
+      progress.tick(`${client.label}${tag}: ${result.error ? 'failed' : 'done'}`, Math.max(0, startTicks + ticksPerClient - progress.done))
+      if (result.error) progress.message(`${client.label}${tag}: ${result.error}`)
     }
-    const unavailable = client.kind === 'floor' ? floorError : client.packages.filter((p) => !resolvable(p)).map(notInstalled)[0]
-    if (unavailable) {
-      result = { client: client.id, combos: [], error: unavailable }
-    } else {
-      const topic = `${TOPIC_PREFIX}${runId}-${client.id}`
-      await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
-      const plan = { ...planBase, brokers: args.brokers, topic, combos: COMBOS, ...(client.kind === 'floor' ? defaults : {}) }
-      ;({ result } = await runChild(client, plan, args, progress, logDir))
-      const left = await withAdmin(args.brokers, (admin) => deleteTopics(admin, [topic])).catch((e) => e.message)
-      if (left) progress.message(`could not delete topic ${topic} (${left}); a later run deletes it once it is 6 h old`)
-    }
+  }
+  const results = selected.map((client, i) => {
+    const result = mergeRounds(rounds[i])
     if (client.id === 'kafka-napi' && result.version) result.version += `, rust-rdkafka ${lock.rdkafka}, librdkafka ${lock.librdkafka}`
     result.id = client.id
     result.label = client.label
-    results.push(result)
-    // Whatever was not ticked (failure, timeout) still counts as done for the bar.
-    progress.tick(`${client.label}: ${result.error ? 'failed' : 'done'}`, Math.max(0, startTicks + ticksPerClient - progress.done))
-    if (result.error) progress.message(`${client.label}: ${result.error}`)
-  }
+    return result
+  })
   progress.end()
 
   const report = {
@@ -533,7 +578,7 @@ async function main() {
     kafka: kafkaVersion(args),
     topic: '1 partition, replication factor 1, a fresh topic per client (deleted afterwards)',
     machine: machine(),
-    plan: { combos: COMBOS, w1: planBase.w1, w2: planBase.w2, w3: planBase.w3, eldResolutionMs: planBase.eldResolutionMs },
+    plan: { combos: COMBOS, w1: planBase.w1, w2: planBase.w2, w3: planBase.w3, eldResolutionMs: planBase.eldResolutionMs, rounds: args.rounds },
     floorSettings: defaults,
     results,
   }
@@ -556,4 +601,4 @@ if (require.main === module) {
   })
 }
 
-module.exports = { installFailureOf, parseArgs }
+module.exports = { installFailureOf, parseArgs, mergeRounds }

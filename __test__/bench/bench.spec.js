@@ -67,3 +67,34 @@ describe('npm run bench --quick', () => {
     expect(json.results.map((r) => r.id)).toEqual(expect.arrayContaining(CLIENTS))
   })
 })
+
+describe('bench rounds', () => {
+  const { mergeRounds, parseArgs } = require('../../bench/run')
+
+  test('--rounds is a small positive integer', () => {
+    expect(parseArgs(['--rounds', '2']).rounds).toBe(2)
+    expect(parseArgs([]).rounds).toBe(1)
+    expect(() => parseArgs(['--rounds', '0'])).toThrow('--rounds')
+  })
+
+  test('rounds pool their repetitions and report the median of all of them', () => {
+    const round = (rates, rss, error) => ({
+      client: 'x',
+      maxRssKb: rss,
+      wallSeconds: 10,
+      error,
+      combos: error ? [] : [{ size: 100, acks: 1, w2: { msgsPerSec: rates[1], reps: rates.map((msgsPerSec) => ({ msgsPerSec, cpuPerMillion: 1e6 / msgsPerSec })) } }],
+    })
+    const merged = mergeRounds([round([10, 20, 30], 100), round([40, 50, 60], 300)])
+    expect(merged.rounds).toBe(2)
+    expect(merged.maxRssKb).toBe(300)
+    expect(merged.wallSeconds).toBe(20)
+    expect(merged.combos[0].w2.reps).toHaveLength(6)
+    expect(merged.combos[0].w2.msgsPerSec).toBe(35)
+    // A failed round leaves the others' figures, with a note.
+    const partial = mergeRounds([round([10, 20, 30], 100), round([], 0, 'timed out')])
+    expect(partial.combos[0].w2.msgsPerSec).toBe(20)
+    expect(partial.note).toMatch(/1 of 2 rounds failed: timed out/)
+    expect(mergeRounds([round([1, 2, 3], 1)]).combos[0].w2.msgsPerSec).toBe(2)
+  })
+})
