@@ -17,6 +17,14 @@ const INITIAL = 64 * 1024
 /** A buffer grown past this for one big turn is dropped afterwards rather than kept. */
 const KEEP_AT_MOST = 4 * 1024 * 1024
 
+/** Little-endian 32-bit store; the caller has ensured room (Buffer#writeInt32LE re-checks). */
+function int32(buf, o, v) {
+  buf[o] = v
+  buf[o + 1] = v >>> 8
+  buf[o + 2] = v >>> 16
+  buf[o + 3] = v >>> 24
+}
+
 function maxBytes(v) {
   if (v == null) return 0
   return typeof v === 'string' ? v.length * 3 : v.length
@@ -64,16 +72,17 @@ class Packer {
   bytes(v) {
     const buf = this.buf
     if (v == null) {
-      buf.writeInt32LE(-1, this.o)
+      int32(buf, this.o, -1)
       this.o += 4
     } else if (typeof v === 'string') {
       const n = buf.write(v, this.o + 4, 'utf8')
-      buf.writeInt32LE(n, this.o)
+      int32(buf, this.o, n)
       this.o += 4 + n
     } else {
-      buf.writeInt32LE(v.length, this.o)
-      this.o += 4
-      this.o += v.copy(buf, this.o)
+      // TypedArray#set: a plain memcpy, cheaper than Buffer#copy's argument handling.
+      int32(buf, this.o, v.length)
+      buf.set(v, this.o + 4)
+      this.o += 4 + v.length
     }
   }
 
@@ -95,9 +104,11 @@ class Packer {
     if (headers) for (const [k, v] of headers) size += 4 + k.length * 3 + 4 + maxBytes(v)
     this.ensure(size)
     const buf = this.buf
-    buf.writeUInt32LE(topic, this.o)
-    buf.writeInt32LE(partition, this.o + 4)
-    buf.writeDoubleLE(timestamp, this.o + 8)
+    const o = this.o
+    int32(buf, o, topic)
+    int32(buf, o + 4, partition)
+    if (timestamp === 0) buf.fill(0, o + 8, o + 16)
+    else buf.writeDoubleLE(timestamp, o + 8)
     this.o += 16
     this.bytes(key)
     this.bytes(value)
@@ -109,7 +120,7 @@ class Packer {
         this.bytes(v)
       }
     } else {
-      buf.writeUInt32LE(0, this.o)
+      int32(buf, this.o, 0)
       this.o += 4
     }
     this.count++
