@@ -218,6 +218,7 @@ class Producer {
     this._state = 'disconnected'
     this._native = null
     this._profiles = new Map()
+    this._lastProfile = null
     this._metadata = new Map()
     this._lastClientError = null
     this._transaction = null
@@ -279,6 +280,7 @@ class Producer {
       throw fromNative(e)
     }
     this._profiles = new Map()
+    this._lastProfile = null
     this._metadata = new Map()
     this._lastClientError = null
     this._native.setEventListener((json) => this._onNativeEvent(json))
@@ -342,6 +344,15 @@ class Producer {
   }
 
   _profile({ acks, timeout, compression }) {
+    // Most sends repeat the previous send's options: skip building the key.
+    const last = this._lastProfile
+    if (last !== null && last.acks === acks && last.timeout === timeout && last.compression === compression) return last.id
+    const id = this._profileFor(acks, timeout, compression)
+    this._lastProfile = { acks, timeout, compression, id }
+    return id
+  }
+
+  _profileFor(acks, timeout, compression) {
     const key = `${acks}|${timeout}|${compression}`
     let p = this._profiles.get(key)
     if (p === undefined && this._config.transactionalId && this._profiles.size > 0) {
@@ -532,11 +543,15 @@ class Producer {
       throw new KafkaJSNonRetriableError('A send cannot be started from inside another send (from a partitioner or a message getter)')
     }
     const topics = []
-    const topicIndex = new Map()
-    for (const { topic } of topicMessages) {
-      if (!topicIndex.has(topic)) {
-        topicIndex.set(topic, topics.length)
-        topics.push(topic)
+    // One topic (nearly every send): no index map to build.
+    const topicIndex = topicMessages.length === 1 ? null : new Map()
+    if (topicIndex === null) topics.push(topicMessages[0].topic)
+    else {
+      for (const { topic } of topicMessages) {
+        if (!topicIndex.has(topic)) {
+          topicIndex.set(topic, topics.length)
+          topics.push(topic)
+        }
       }
     }
     // What failure reports point back to: the messages in send order, and where each topic's end.
@@ -544,7 +559,7 @@ class Producer {
     packer.start(topics)
     try {
       for (const { topic, messages } of topicMessages) {
-        const ti = topicIndex.get(topic)
+        const ti = topicIndex === null ? 0 : topicIndex.get(topic)
         const partitionMetadata = metadata ? metadata.get(topic) : null
         for (const m of messages) {
           let partition = partitionOf(m.partition, topic)
