@@ -10,17 +10,17 @@
 //!
 //! # The send path
 //! JS packs a whole `send`/`sendBatch` into one buffer (layout in [`Reader`]), gives it an id,
-//! and hands every send of one event-loop turn over in one synchronous call. Each message is enqueued with `rd_kafka_producev`
-//! (non-blocking, copying the bytes), its delivery opaque pointing at the send's [`Batch`]. A
-//! small send (up to [`INLINE_MESSAGES`]) is enqueued right on the JS thread, the lowest latency;
-//! a larger one, or any send while earlier ones are still being enqueued, goes to the ordered
-//! [`Enqueuer`], one task on napi's tokio runtime, so the event loop is not held for a whole batch
-//! and call order is kept. The enqueuer also waits for room when librdkafka's queue is full, up to
-//! `maxBlockMs`. When the last delivery report of a send arrives, its outcome joins the
-//! producer's completion queue, which wakes the JS thread once per burst; JS drains every
-//! finished send in one call (as one buffer) and settles its own Promises. Delivery reports are
-//! served on the JS thread itself, inside that drain (see [`crate::client`]). No Promise, task or threadsafe
-//! function is created per send.
+//! and hands every send of one event-loop turn over in one synchronous call. Each message is
+//! enqueued with `rd_kafka_producev` (non-blocking, copying the bytes), its delivery opaque
+//! pointing at the send's [`Batch`]. A small send (up to [`INLINE_MESSAGES`]) is enqueued right
+//! on the JS thread, the lowest latency; a larger one, or any send while earlier ones are still
+//! being enqueued, goes to the ordered [`Enqueuer`], one task on napi's tokio runtime, so the
+//! event loop is not held for a whole batch and call order is kept. The enqueuer also waits for
+//! room when librdkafka's queue is full, up to `maxBlockMs`. When the last delivery report of a
+//! send arrives, its outcome joins the producer's completion queue, which wakes the JS thread
+//! once per burst; JS drains every finished send in one call (as one buffer) and settles its own
+//! Promises. Delivery reports are served on the JS thread itself, inside that drain (see
+//! [`crate::client`]). No Promise, task or threadsafe function is created per send.
 //!
 //! # Never a hung send
 //! Each message's [`Pending`] opaque settles its batch exactly once: by its delivery report, by an
