@@ -25,6 +25,7 @@ use rdkafka::bindings as rd;
 use rdkafka::producer::{BaseProducer, Producer};
 
 use crate::delivery::Completions;
+use crate::error::{NativeError, NativeResult};
 use crate::events::Context;
 
 type Inner = BaseProducer<Context>;
@@ -61,8 +62,9 @@ unsafe extern "C" fn on_main_queue(_rk: *mut rd::rd_kafka_t, opaque: *mut c_void
 }
 
 impl Client {
-  /// Wraps a new producer. `poll_thread`: serve its queue on a thread of its own.
-  pub fn new(inner: Inner, completions: &Arc<Completions>, poll_thread: bool) -> Client {
+  /// Wraps a new producer. `poll_thread`: serve its queue on a thread of its own (fails if that
+  /// thread cannot be started: without it no delivery report would ever be served).
+  pub fn new(inner: Inner, completions: &Arc<Completions>, poll_thread: bool) -> NativeResult<Client> {
     let inner = Arc::new(inner);
     if poll_thread {
       let stop = Arc::new(AtomicBool::new(false));
@@ -74,11 +76,11 @@ impl Client {
             p.poll(Duration::from_millis(100));
           }
         })
-        .ok();
-      return Client {
+        .map_err(|e| NativeError::State(format!("could not start the delivery-report thread: {e}")))?;
+      return Ok(Client {
         inner,
-        poller: Poller::Thread { stop, handle },
-      };
+        poller: Poller::Thread { stop, handle: Some(handle) },
+      });
     }
     let notify = Arc::into_raw(completions.clone());
     // SAFETY: `native_ptr` is this live client; the queue handle and the opaque are released in
@@ -96,7 +98,7 @@ impl Client {
     if client.queued() > 0 {
       completions.wake();
     }
-    client
+    Ok(client)
   }
 
   fn queued(&self) -> usize {

@@ -454,7 +454,7 @@ impl NativeProducer {
       },
       other => other,
     })?;
-    Ok(Arc::new(Client::new(client, &self.completions, self.poll_thread)))
+    Ok(Arc::new(Client::new(client, &self.completions, self.poll_thread)?))
   }
 
   /// One send of `NativeProducer::send`.
