@@ -20,7 +20,13 @@ const { Kafka, MockCluster, logLevel } = require('..')
 
 const LAUNCHER = path.join(__dirname, '..', 'scripts', 'kafka', 'kafka.js')
 const args = process.argv.slice(2)
-const COUNT = Number(args.includes('--messages') ? args[args.indexOf('--messages') + 1] : process.env.DEMO_MESSAGES || 100000)
+const ASKED = args.includes('--messages') ? args[args.indexOf('--messages') + 1] : process.env.DEMO_MESSAGES
+let COUNT = Number(ASKED || 100000)
+/**
+ * librdkafka's mock cluster keeps at most 5 MB per partition and drops older data beyond that,
+ * so on it the demo sends fewer events by default: all of them must still be there to be read back.
+ */
+const EMBEDDED_COUNT = 30000
 const PER_SEND = 500
 
 function has(cmd) {
@@ -109,6 +115,10 @@ async function readBack(target, topic) {
 
 async function main() {
   const target = await broker()
+  if (!target.real && !ASKED) {
+    COUNT = EMBEDDED_COUNT
+    console.log(`embedded: ${COUNT} events (the mock cluster keeps only 5 MB per partition; --messages N to change)`)
+  }
   const topic = `send.verification.email.demo-${Date.now()}`
   try {
     console.log(`broker: ${target.label}`)
