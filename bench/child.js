@@ -12,19 +12,13 @@
 const fs = require('fs')
 const path = require('path')
 const { monitorEventLoopDelay } = require('perf_hooks')
+const { median } = require('./clients/util')
 
 const [clientId, planFile, resultFile] = process.argv.slice(2)
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'))
 
 function tick(label) {
   process.stderr.write(`@@tick ${label}\n`)
-}
-
-function median(values) {
-  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
-  if (v.length === 0) return null
-  const m = v.length >> 1
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2
 }
 
 /** Nearest-rank percentile of sorted samples. */

@@ -17,6 +17,7 @@ const path = require('path')
 const crypto = require('crypto')
 const { spawn } = require('child_process')
 const { renderMarkdown, renderSvg } = require('./report')
+const { median } = require('./clients/util')
 
 const BENCH = __dirname
 const ROOT = path.resolve(BENCH, '..')
@@ -457,13 +458,6 @@ function kafkaVersion(args) {
     if (m) return `${m[1]} (from scripts/kafka/pom.xml; --kafka-version overrides)`
   } catch {}
   return 'unknown (pass --kafka-version)'
-}
-
-function median(values) {
-  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
-  if (v.length === 0) return null
-  const m = v.length >> 1
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2
 }
 
 /**

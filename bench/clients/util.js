@@ -13,6 +13,14 @@
 const fs = require('fs')
 const path = require('path')
 
+/** Median of the finite numbers in `values` (null when there are none). */
+function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
+  if (v.length === 0) return null
+  const m = v.length >> 1
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2
+}
+
 /** Caches `fn(values)` per array object, so every timed send reuses the same message array. */
 function memo(fn) {
   const cache = new WeakMap()
@@ -57,4 +65,4 @@ function perAcks(make) {
   }
 }
 
-module.exports = { memo, versionOf, perAcks }
+module.exports = { median, memo, versionOf, perAcks }
