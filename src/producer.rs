@@ -325,11 +325,12 @@ fn read_message<'a>(r: &mut Reader<'a>) -> NativeResult<Message<'a>> {
   })
 }
 
-fn read_topics(r: &mut Reader<'_>) -> NativeResult<Vec<String>> {
+/// The send's topic names, borrowed from its bytes (copied only if it goes to the enqueuer).
+fn read_topics<'a>(r: &mut Reader<'a>) -> NativeResult<Vec<&'a str>> {
   let n = r.u32()?;
   let mut topics = Vec::with_capacity(n.min(4096) as usize);
   for _ in 0..n {
-    topics.push(r.str()?.to_string());
+    topics.push(r.str()?);
   }
   Ok(topics)
 }
@@ -343,7 +344,7 @@ enum Enqueued {
 
 /// Enqueues messages `*index..count` from `r`. Every message is accounted for in `batch`:
 /// enqueued (its report will come), failed now, or left for a later call (queue full).
-fn enqueue(client: &Client, batch: &Arc<Batch>, topics: &[String], r: &mut Reader<'_>, index: &mut u32, count: u32) -> Enqueued {
+fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T], r: &mut Reader<'_>, index: &mut u32, count: u32) -> Enqueued {
   while *index < count {
     let start = r.pos;
     let msg = match read_message(r) {
@@ -354,7 +355,7 @@ fn enqueue(client: &Client, batch: &Arc<Batch>, topics: &[String], r: &mut Reade
         return Enqueued::All;
       }
     };
-    let Some(topic) = topics.get(msg.topic as usize) else {
+    let Some(topic) = topics.get(msg.topic as usize).map(AsRef::as_ref) else {
       fail_rest(batch, *index, count, -186, "INVALID_ARG", "malformed message batch (topic index)");
       *index = count;
       return Enqueued::All;
@@ -470,7 +471,7 @@ impl NativeProducer {
     let job = |pos: usize, index: u32| EnqueueJob {
       client: client.clone(),
       batch: batch.clone(),
-      topics: topics.clone(),
+      topics: topics.iter().map(|t| t.to_string()).collect(),
       data: packed.to_vec(),
       pos,
       index,
