@@ -1,6 +1,6 @@
 /// <reference types="node" />
 // Public types: kafkajs's producer API (2.2.x), plus the few kafka-napi additions marked below.
-import type { ConnectionOptions } from 'tls'
+import type { ConnectionOptions } from 'node:tls'
 
 export enum logLevel {
   NOTHING = 0,
@@ -212,8 +212,42 @@ export declare class FailureLog implements FailureRecorder {
   constructor(options: { path: string })
   readonly path: string
   record(report: DeliveryFailure): void
-  entries(): Array<{ failedAt: string; topic: string; partition: number | null; key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | Buffer[] | null>; timestamp: string | null; error: { name: string; type?: string; code?: number; message: string; retriable: boolean } }>
+  entries(): Array<{
+    failedAt: string
+    topic: string
+    partition: number | null
+    key: Buffer | null
+    value: Buffer | null
+    headers: Record<string, Buffer | Buffer[] | null>
+    timestamp: string | null
+    error: { name: string; type?: string; code?: number; message: string; retriable: boolean }
+  }>
   replay(producer: Producer, options?: { acks?: number }): Promise<{ replayed: number; failed: number }>
+}
+/** kafka-napi addition: replays the failure log at `path` through `producer`; see FailureLog#replay. */
+export declare function replayFailures(
+  path: string,
+  producer: Producer,
+  options?: { acks?: number },
+): Promise<{ replayed: number; failed: number }>
+
+/**
+ * kafka-napi addition: librdkafka's in-process mock cluster, for tests and for trying the library
+ * without a broker. It is not Apache Kafka (no SASL, no admin API, no real replication). Use
+ * `brokers` as the `brokers` of `new Kafka(...)`.
+ */
+export declare class MockCluster {
+  constructor(options?: { brokers?: number })
+  readonly brokers: string[]
+  createTopic(topic: string, options?: { partitions?: number; replicationFactor?: number }): void
+  /** The next Produce requests fail with these Kafka error codes, one per request, in order. */
+  failProduceRequests(...codes: number[]): void
+  clearProduceErrors(): void
+  brokerDown(id: number): void
+  brokerUp(id: number): void
+  roundTripTime(id: number, ms: number): void
+  setLeader(topic: string, partition: number, broker: number): void
+  close(): void
 }
 
 export declare class KafkaJSError extends Error {
@@ -232,6 +266,9 @@ export declare class KafkaJSProtocolError extends KafkaJSError {
 export declare class KafkaJSOffsetOutOfRange extends KafkaJSProtocolError {
   readonly topic: string
   readonly partition: number
+}
+export declare class KafkaJSMemberIdRequired extends KafkaJSProtocolError {
+  readonly memberId: string
 }
 export declare class KafkaJSNumberOfRetriesExceeded extends KafkaJSNonRetriableError {
   readonly retryCount: number

@@ -9,9 +9,9 @@
  * after every (size, acks) combination, so a client that hangs or crashes still leaves what it
  * measured. Nothing here asserts a timing.
  */
-const fs = require('fs')
-const path = require('path')
-const { monitorEventLoopDelay } = require('perf_hooks')
+const fs = require('node:fs')
+const path = require('node:path')
+const { monitorEventLoopDelay } = require('node:perf_hooks')
 const { median } = require('./clients/util')
 
 const [clientId, planFile, resultFile] = process.argv.slice(2)
@@ -103,7 +103,11 @@ async function runCombo(c, combo) {
       reps.push({ msgsPerSec: messages / seconds, messages, seconds, cpuPerMillion: (cpu / messages) * 1e6 })
       tick(`${label} w2 rep ${r + 1}`)
     }
-    out.w2 = { msgsPerSec: median(reps.map((r) => r.msgsPerSec)), cpuPerMillion: median(reps.map((r) => r.cpuPerMillion)), reps }
+    out.w2 = {
+      msgsPerSec: median(reps.map((r) => r.msgsPerSec)),
+      cpuPerMillion: median(reps.map((r) => r.cpuPerMillion)),
+      reps,
+    }
   } catch (e) {
     out.w2 = { error: errorText(e) }
   }
@@ -136,7 +140,8 @@ async function runCombo(c, combo) {
       tick(`${label} w3 rep ${r + 1}`)
     }
     out.w3 = {}
-    for (const k of ['msgsPerSec', 'mbPerSec', 'cpuPerMillion', 'eldP99', 'eldMax']) out.w3[k] = median(reps.map((r) => r[k]))
+    for (const k of ['msgsPerSec', 'mbPerSec', 'cpuPerMillion', 'eldP99', 'eldMax'])
+      out.w3[k] = median(reps.map((r) => r[k]))
     out.w3.reps = reps
   } catch (e) {
     out.w3 = { error: errorText(e) }

@@ -75,15 +75,19 @@ function renderMarkdown(report) {
   const out = []
   out.push('# kafka-napi benchmark')
   out.push('')
-  out.push(`Run ${report.started} (${report.mode} mode${report.mode === 'quick' ? ': tiny counts, for tests only — do not read the figures' : ''}). ` +
-    `Kafka ${report.kafka} at ${report.brokers}; ${report.topic}. ` +
-    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.ramGiB} GiB RAM, ${machine.os}, Node ${machine.node}; load average at the end ${machine.loadavg}.`)
+  out.push(
+    `Run ${report.started} (${report.mode} mode${report.mode === 'quick' ? ': tiny counts, for tests only — do not read the figures' : ''}). ` +
+      `Kafka ${report.kafka} at ${report.brokers}; ${report.topic}. ` +
+      `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.ramGiB} GiB RAM, ${machine.os}, Node ${machine.node}; load average at the end ${machine.loadavg}.`,
+  )
   out.push('')
-  out.push(`Workloads, for each message size and acks: **W1** awaited single-message sends one at a time (${plan.w1.warmup} warm-up sends, then ${plan.w1.reps} × ${plan.w1.n}; a repetition stops after ${plan.w1.seconds} s, and [n] then gives the sends it measured); ` +
-    `**W2** single-message sends with ${plan.w2.concurrency} in flight (${plan.w2.warmupSeconds} s warm-up, then ${plan.w2.reps} × ${plan.w2.seconds} s); ` +
-    `**W3** sends of ${plan.w3.batch} messages with ${plan.w3.inflight} in flight (${plan.w3.warmupSeconds} s warm-up, then ${plan.w3.reps} × ${plan.w3.seconds} s). ` +
-    `${plan.rounds > 1 ? `The whole sequence ran ${plan.rounds} times (every other time in reverse client order); every figure is the median of the repetitions of all rounds. ` : 'Every figure is the median of the repetitions. '}CPU is user+system time of the whole client process (all threads) per million messages; ` +
-    `event-loop delay is the p99 of \`monitorEventLoopDelay\` (${plan.eldResolutionMs} ms resolution) during W3. Method: bench/README.md.`)
+  out.push(
+    `Workloads, for each message size and acks: **W1** awaited single-message sends one at a time (${plan.w1.warmup} warm-up sends, then ${plan.w1.reps} × ${plan.w1.n}; a repetition stops after ${plan.w1.seconds} s, and [n] then gives the sends it measured); ` +
+      `**W2** single-message sends with ${plan.w2.concurrency} in flight (${plan.w2.warmupSeconds} s warm-up, then ${plan.w2.reps} × ${plan.w2.seconds} s); ` +
+      `**W3** sends of ${plan.w3.batch} messages with ${plan.w3.inflight} in flight (${plan.w3.warmupSeconds} s warm-up, then ${plan.w3.reps} × ${plan.w3.seconds} s). ` +
+      `${plan.rounds > 1 ? `The whole sequence ran ${plan.rounds} times (every other time in reverse client order); every figure is the median of the repetitions of all rounds. ` : 'Every figure is the median of the repetitions. '}CPU is user+system time of the whole client process (all threads) per million messages; ` +
+      `event-loop delay is the p99 of \`monitorEventLoopDelay\` (${plan.eldResolutionMs} ms resolution) during W3. Method: bench/README.md.`,
+  )
   out.push('')
   out.push('## Clients')
   out.push('')
@@ -91,18 +95,34 @@ function renderMarkdown(report) {
   out.push('|---|---|---|---|---:|---:|')
   for (const r of results) {
     const partial = !r.error && (r.combos || []).some((c) => ['w1', 'w2', 'w3'].some((w) => c[w] && c[w].error))
-    const status = r.error ? (r.combos && r.combos.length ? `partial: ${r.error}` : `**failed**: ${r.error}`) : partial ? 'ran, some workloads failed (see tables)' : 'ran'
-    const rss = typeof r.maxRssKb === 'number' && r.combos && r.combos.length ? `${fmtNum(r.maxRssKb / 1024, 0)} MB` : '—'
-    const settings = r.id === 'floor' ? "kafka-napi's default librdkafka properties (linger.ms 0, acks per profile), FutureProducer" : r.settings || '—'
-    out.push(`| ${escapeMd(r.label)} | ${escapeMd(r.version || '—')} | ${escapeMd(settings)} | ${escapeMd(status)} | ${r.wallSeconds ? `${fmtNum(r.wallSeconds, 0)} s` : '—'} | ${rss} |`)
+    const status = r.error
+      ? r.combos && r.combos.length
+        ? `partial: ${r.error}`
+        : `**failed**: ${r.error}`
+      : partial
+        ? 'ran, some workloads failed (see tables)'
+        : 'ran'
+    const rss =
+      typeof r.maxRssKb === 'number' && r.combos && r.combos.length ? `${fmtNum(r.maxRssKb / 1024, 0)} MB` : '—'
+    const settings =
+      r.id === 'floor'
+        ? "kafka-napi's default librdkafka properties (linger.ms 0, acks per profile), FutureProducer"
+        : r.settings || '—'
+    out.push(
+      `| ${escapeMd(r.label)} | ${escapeMd(r.version || '—')} | ${escapeMd(settings)} | ${escapeMd(status)} | ${r.wallSeconds ? `${fmtNum(r.wallSeconds, 0)} s` : '—'} | ${rss} |`,
+    )
   }
   out.push('')
-  out.push('Cells read *value (× kafkajs, % floor)*: × kafkajs above 1 is better than kafkajs; % floor is the share of the floor\'s performance reached (100 % = as good as the floor). For latency and CPU the ratios are inverted (lower value = better).')
+  out.push(
+    "Cells read *value (× kafkajs, % floor)*: × kafkajs above 1 is better than kafkajs; % floor is the share of the floor's performance reached (100 % = as good as the floor). For latency and CPU the ratios are inverted (lower value = better).",
+  )
   for (const combo of plan.combos) {
     out.push('')
     out.push(`## ${comboName(combo)}`)
     out.push('')
-    out.push('| client | W1 p50 ms | W1 p99 ms | W1 max ms | W2 msg/s | W3 msg/s | W3 MB/s | W3 CPU s / 1M msgs | W2 CPU s / 1M msgs | W3 event-loop p99 ms |')
+    out.push(
+      '| client | W1 p50 ms | W1 p99 ms | W1 max ms | W2 msg/s | W3 msg/s | W3 MB/s | W3 CPU s / 1M msgs | W2 CPU s / 1M msgs | W3 event-loop p99 ms |',
+    )
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const r of results) {
       if (r.error && !(r.combos && r.combos.length)) {
@@ -120,19 +140,23 @@ function renderMarkdown(report) {
         let text = fmt(v)
         const samples = path[0] === 'w1' && path[1] === 'p50' ? metric(r, combo, ['w1', 'samples']) : null
         if (samples !== null && samples < plan.w1.n) text += ` [${fmtNum(samples, 0)}]`
-        return ratios ? withRatios(text, v, metric(kjs, combo, path), metric(floor, combo, path), higher, isFloor, isK) : text
+        return ratios
+          ? withRatios(text, v, metric(kjs, combo, path), metric(floor, combo, path), higher, isFloor, isK)
+          : text
       }
-      out.push(`| ${escapeMd(r.label)} | ${[
-        cell(['w1', 'p50'], fmtSig, false, true),
-        cell(['w1', 'p99'], fmtSig, false, false),
-        cell(['w1', 'max'], fmtSig, false, false),
-        cell(['w2', 'msgsPerSec'], (v) => fmtNum(v, 0), true, true),
-        cell(['w3', 'msgsPerSec'], (v) => fmtNum(v, 0), true, true),
-        cell(['w3', 'mbPerSec'], (v) => fmtNum(v, 1), true, false),
-        cell(['w3', 'cpuPerMillion'], (v) => fmtNum(v, 2), false, true),
-        cell(['w2', 'cpuPerMillion'], (v) => fmtNum(v, 2), false, false),
-        cell(['w3', 'eldP99'], fmtSig, false, false),
-      ].join(' | ')} |`)
+      out.push(
+        `| ${escapeMd(r.label)} | ${[
+          cell(['w1', 'p50'], fmtSig, false, true),
+          cell(['w1', 'p99'], fmtSig, false, false),
+          cell(['w1', 'max'], fmtSig, false, false),
+          cell(['w2', 'msgsPerSec'], (v) => fmtNum(v, 0), true, true),
+          cell(['w3', 'msgsPerSec'], (v) => fmtNum(v, 0), true, true),
+          cell(['w3', 'mbPerSec'], (v) => fmtNum(v, 1), true, false),
+          cell(['w3', 'cpuPerMillion'], (v) => fmtNum(v, 2), false, true),
+          cell(['w2', 'cpuPerMillion'], (v) => fmtNum(v, 2), false, false),
+          cell(['w3', 'eldP99'], fmtSig, false, false),
+        ].join(' | ')} |`,
+      )
     }
   }
   const napi = byId['kafka-napi']
@@ -140,7 +164,9 @@ function renderMarkdown(report) {
     out.push('')
     out.push('## kafka-napi against the floor')
     out.push('')
-    out.push('| size, acks | W1 p50: kafka-napi / floor | W1 p50 added | W2 msg/s share | W3 msg/s share | W3 CPU per msg × floor | W2 CPU per msg × floor |')
+    out.push(
+      '| size, acks | W1 p50: kafka-napi / floor | W1 p50 added | W2 msg/s share | W3 msg/s share | W3 CPU per msg × floor | W2 CPU per msg × floor |',
+    )
     out.push('|---|---:|---:|---:|---:|---:|---:|')
     for (const combo of plan.combos) {
       const g = (p, r) => metric(r, combo, p)
@@ -148,7 +174,9 @@ function renderMarkdown(report) {
       const p50f = g(['w1', 'p50'], floor)
       const share = (p) => (g(p, napi) !== null && g(p, floor) ? fmtPct(g(p, napi) / g(p, floor)) : '—')
       const times = (p) => (g(p, napi) !== null && g(p, floor) ? `${fmtSig(g(p, napi) / g(p, floor))}×` : '—')
-      out.push(`| ${comboName(combo)} | ${p50n !== null && p50f ? `${fmtSig(p50n)} / ${fmtSig(p50f)} ms` : '—'} | ${p50n !== null && p50f !== null ? `${fmtNum((p50n - p50f) * 1000, 0)} µs` : '—'} | ${share(['w2', 'msgsPerSec'])} | ${share(['w3', 'msgsPerSec'])} | ${times(['w3', 'cpuPerMillion'])} | ${times(['w2', 'cpuPerMillion'])} |`)
+      out.push(
+        `| ${comboName(combo)} | ${p50n !== null && p50f ? `${fmtSig(p50n)} / ${fmtSig(p50f)} ms` : '—'} | ${p50n !== null && p50f !== null ? `${fmtNum((p50n - p50f) * 1000, 0)} µs` : '—'} | ${share(['w2', 'msgsPerSec'])} | ${share(['w3', 'msgsPerSec'])} | ${times(['w3', 'cpuPerMillion'])} | ${times(['w2', 'cpuPerMillion'])} |`,
+      )
     }
   }
   out.push('')
@@ -194,23 +222,33 @@ function panel({ title, unit, results, combos, get, fmt, y0, width, log = false 
   for (const t of ticks) {
     const x = left + plotW * at(t)
     parts.push(`<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${gridBottom - groupGap + 4}" stroke="#ddd"/>`)
-    parts.push(`<text x="${x}" y="${top - 10}" font-size="10" text-anchor="middle" fill="#666">${xmlEscape(t === 0 ? '0' : fmt(t))}</text>`)
+    parts.push(
+      `<text x="${x}" y="${top - 10}" font-size="10" text-anchor="middle" fill="#666">${xmlEscape(t === 0 ? '0' : fmt(t))}</text>`,
+    )
   }
   parts.push(`<text x="${left + plotW + 36}" y="${top - 10}" font-size="10" fill="#666">${xmlEscape(unit)}</text>`)
   for (const r of results) {
     const groupH = combos.length * barH
-    parts.push(`<text x="${left - 8}" y="${y + groupH / 2 + 4}" font-size="12" text-anchor="end">${xmlEscape(r.label)}</text>`)
+    parts.push(
+      `<text x="${left - 8}" y="${y + groupH / 2 + 4}" font-size="12" text-anchor="end">${xmlEscape(r.label)}</text>`,
+    )
     combos.forEach((c, i) => {
       const v = get(r, c)
       const by = y + i * barH
       if (v === null) {
         const why = r.error ? `n/a: ${r.error}` : 'n/a'
-        parts.push(`<text x="${left + 4}" y="${by + barH - 2}" font-size="9" fill="#a00">${xmlEscape(i === 0 ? why.slice(0, 110) : '')}</text>`)
+        parts.push(
+          `<text x="${left + 4}" y="${by + barH - 2}" font-size="9" fill="#a00">${xmlEscape(i === 0 ? why.slice(0, 110) : '')}</text>`,
+        )
         return
       }
       const w = Math.max(1, at(Math.max(v, min)) * plotW)
-      parts.push(`<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[i % COLORS.length]}"><title>${xmlEscape(`${r.label}, ${comboName(c)}: ${fmt(v)} ${unit}`)}</title></rect>`)
-      parts.push(`<text x="${(left + w + 4).toFixed(1)}" y="${by + barH - 2}" font-size="9" fill="#333">${xmlEscape(fmt(v))}</text>`)
+      parts.push(
+        `<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[i % COLORS.length]}"><title>${xmlEscape(`${r.label}, ${comboName(c)}: ${fmt(v)} ${unit}`)}</title></rect>`,
+      )
+      parts.push(
+        `<text x="${(left + w + 4).toFixed(1)}" y="${by + barH - 2}" font-size="9" fill="#333">${xmlEscape(fmt(v))}</text>`,
+      )
     })
     y += groupH + groupGap
   }
@@ -224,7 +262,9 @@ function renderSvg(report) {
   const get = (path) => (r, c) => metric(r, c, path)
   const legendY = 48
   const head = []
-  head.push(`<text x="16" y="26" font-size="18" font-weight="bold">kafka-napi benchmark (${xmlEscape(report.mode)}), ${xmlEscape(report.started.slice(0, 16).replace('T', ' '))} UTC</text>`)
+  head.push(
+    `<text x="16" y="26" font-size="18" font-weight="bold">kafka-napi benchmark (${xmlEscape(report.mode)}), ${xmlEscape(report.started.slice(0, 16).replace('T', ' '))} UTC</text>`,
+  )
   combos.forEach((c, i) => {
     const x = 16 + i * 150
     head.push(`<rect x="${x}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>`)

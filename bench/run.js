@@ -11,11 +11,11 @@
  * other, against its own fresh topic. Progress goes to stderr; the markdown table goes to stdout
  * and, with the raw JSON and an SVG chart, to --out (latest.* plus timestamped copies).
  */
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
-const crypto = require('crypto')
-const { spawn } = require('child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const crypto = require('node:crypto')
+const { spawn } = require('node:child_process')
 const { renderMarkdown, renderSvg } = require('./report')
 const { median } = require('./clients/util')
 
@@ -29,7 +29,12 @@ const CLIENTS = [
   { id: 'kafkajs', label: 'kafkajs', kind: 'js', packages: [] },
   { id: 'platformatic', label: '@platformatic/kafka', kind: 'js', packages: ['@platformatic/kafka'] },
   { id: 'kafka-crab-js', label: 'kafka-crab-js', kind: 'js', packages: ['kafka-crab-js'] },
-  { id: 'confluent', label: '@confluentinc/kafka-javascript', kind: 'js', packages: ['@confluentinc/kafka-javascript'] },
+  {
+    id: 'confluent',
+    label: '@confluentinc/kafka-javascript',
+    kind: 'js',
+    packages: ['@confluentinc/kafka-javascript'],
+  },
   { id: 'node-rdkafka', label: 'node-rdkafka', kind: 'js', packages: ['node-rdkafka'] },
   { id: 'nestjs', label: 'NestJS ClientKafka.emit', kind: 'js', packages: [] },
 ]
@@ -67,7 +72,16 @@ const INSTALL_MARKER = path.join(BENCH, 'node_modules', '.bench-install.json')
 const INSTALL_LOG = path.join(BENCH, 'node_modules', '.bench-install.log')
 
 function parseArgs(argv) {
-  const args = { brokers: process.env.KAFKA_BROKERS || '127.0.0.1:19092', quick: false, clients: null, out: path.join(BENCH, 'results'), reinstall: false, kafkaVersion: null, installTimeout: 1800, rounds: 1 }
+  const args = {
+    brokers: process.env.KAFKA_BROKERS || '127.0.0.1:19092',
+    quick: false,
+    clients: null,
+    out: path.join(BENCH, 'results'),
+    reinstall: false,
+    kafkaVersion: null,
+    installTimeout: 1800,
+    rounds: 1,
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const value = () => {
@@ -78,17 +92,23 @@ function parseArgs(argv) {
     const name = a.split('=')[0]
     if (name === '--brokers') args.brokers = value()
     else if (name === '--quick') args.quick = true
-    else if (name === '--clients') args.clients = value().split(',').map((s) => s.trim()).filter(Boolean)
+    else if (name === '--clients')
+      args.clients = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
     else if (name === '--out') args.out = path.resolve(value())
     else if (name === '--reinstall') args.reinstall = true
     else if (name === '--kafka-version') args.kafkaVersion = value()
     else if (name === '--install-timeout') args.installTimeout = Number(value())
     else if (name === '--rounds') {
       args.rounds = Number(value())
-      if (!Number.isInteger(args.rounds) || args.rounds < 1 || args.rounds > 10) throw new Error('--rounds must be an integer from 1 to 10')
-    }
-    else if (name === '--help' || name === '-h') {
-      process.stdout.write('usage: node bench/run.js [--brokers host:port] [--quick] [--clients ' + CLIENTS.map((c) => c.id).join(',') + '] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n]\n')
+      if (!Number.isInteger(args.rounds) || args.rounds < 1 || args.rounds > 10)
+        throw new Error('--rounds must be an integer from 1 to 10')
+    } else if (name === '--help' || name === '-h') {
+      process.stdout.write(
+        `usage: node bench/run.js [--brokers host:port] [--quick] [--clients ${CLIENTS.map((c) => c.id).join(',')}] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n]\n`,
+      )
       process.exit(0)
     } else throw new Error(`unknown option ${a}`)
   }
@@ -161,7 +181,11 @@ class Progress {
 // bench workspace (optional peer clients)
 
 function packageJsonHash() {
-  return crypto.createHash('sha256').update(fs.readFileSync(path.join(BENCH, 'package.json'))).digest('hex').slice(0, 16)
+  return crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(BENCH, 'package.json')))
+    .digest('hex')
+    .slice(0, 16)
 }
 
 function resolvable(pkg) {
@@ -189,16 +213,24 @@ function readMarker() {
 /** Why `pkg`'s install step failed, from npm's --foreground-scripts log. */
 function installFailureOf(log, pkg) {
   const lines = log.split('\n')
-  const start = lines.findIndex((l) => l.startsWith(`npm info run ${pkg}@`) && / install /.test(l) && !l.includes('{ code'))
+  const start = lines.findIndex(
+    (l) => l.startsWith(`npm info run ${pkg}@`) && / install /.test(l) && !l.includes('{ code'),
+  )
   if (start < 0) return null
   let end = lines.findIndex((l, i) => i > start && l.startsWith(`npm info run ${pkg}@`) && l.includes('{ code'))
   if (end < 0) end = lines.length
   const codeMatch = end < lines.length ? lines[end].match(/code: (\w+)/) : null
   if (codeMatch && codeMatch[1] === '0') return null
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI escape sequences (ESC) from npm's log
   const block = lines.slice(start, end).map((l) => l.replace(/\x1b\[[0-9;]*m|\x1b\(B/g, '').trim())
   // The most telling line first: a failed source download or compile beats the failed prebuilt
   // download that made the package build from source in the first place.
-  const priorities = [/Failed to install dependency|ERROR: Download of/, /fatal error|\berror:|No rule to make target|Error: Cannot find/, /gyp ERR! (configure|build) error|gyp ERR! stack Error/, /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/]
+  const priorities = [
+    /Failed to install dependency|ERROR: Download of/,
+    /fatal error|\berror:|No rule to make target|Error: Cannot find/,
+    /gyp ERR! (configure|build) error|gyp ERR! stack Error/,
+    /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/,
+  ]
   let first = null
   for (const re of priorities) {
     first = block.find((l) => re.test(l))
@@ -219,7 +251,10 @@ function runLogged(cmd, argv, { cwd, env, timeoutMs, logFile, progress, label })
       timedOut = true
       child.kill('SIGKILL')
     }, timeoutMs)
-    const beat = setInterval(() => progress.set(`${label} (${Math.round((Date.now() - t0) / 1000)} s)`), progress.tty ? 1000 : 30000)
+    const beat = setInterval(
+      () => progress.set(`${label} (${Math.round((Date.now() - t0) / 1000)} s)`),
+      progress.tty ? 1000 : 30000,
+    )
     child.stdout.pipe(log, { end: false })
     child.stderr.pipe(log, { end: false })
     const done = (status, error) => {
@@ -240,23 +275,30 @@ async function ensureWorkspace(selected, args, progress) {
   const hash = packageJsonHash()
   if (missing.length === 0 && !args.reinstall) return marker
   if (!args.reinstall && marker && marker.hash === hash) return marker // tried already; failures are in the marker
-  progress.message(`bench workspace: npm install --prefix bench (${missing.join(', ') || 'reinstall'}); builds from source where npm has no prebuilt binary, up to ${args.installTimeout} s; log: ${shown(INSTALL_LOG)}`)
+  progress.message(
+    `bench workspace: npm install --prefix bench (${missing.join(', ') || 'reinstall'}); builds from source where npm has no prebuilt binary, up to ${args.installTimeout} s; log: ${shown(INSTALL_LOG)}`,
+  )
   const env = { ...process.env }
   const nodeDir = path.resolve(process.execPath, '..', '..')
   // node-gyp downloads Node headers unless told where they are; use the installed ones.
-  if (!env.npm_config_nodedir && fs.existsSync(path.join(nodeDir, 'include', 'node', 'node.h'))) env.npm_config_nodedir = nodeDir
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(nodeDir, 'include', 'node', 'node.h')))
+    env.npm_config_nodedir = nodeDir
   // @confluentinc/kafka-javascript's source build otherwise downloads zlib/OpenSSL/zstd/curl
   // sources; linking librdkafka dynamically against the system libraries needs no download.
   if (!env.CKJS_LINKING) env.CKJS_LINKING = 'dynamic'
   fs.mkdirSync(path.dirname(INSTALL_LOG), { recursive: true })
-  const r = await runLogged('npm', ['install', '--prefix', BENCH, '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=info'], {
-    cwd: BENCH,
-    env,
-    timeoutMs: args.installTimeout * 1000,
-    logFile: INSTALL_LOG,
-    progress,
-    label: 'installing the bench workspace',
-  })
+  const r = await runLogged(
+    'npm',
+    ['install', '--prefix', BENCH, '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=info'],
+    {
+      cwd: BENCH,
+      env,
+      timeoutMs: args.installTimeout * 1000,
+      logFile: INSTALL_LOG,
+      progress,
+      label: 'installing the bench workspace',
+    },
+  )
   const log = fs.readFileSync(INSTALL_LOG, 'utf8')
   const failures = {}
   for (const pkg of CLIENTS.flatMap((c) => c.packages)) {
@@ -287,19 +329,29 @@ function floorStale() {
 async function buildFloor(progress, logDir) {
   if (!floorStale()) return null
   const logFile = path.join(logDir, 'floor-build.log')
-  progress.message(`floor: cargo build --release --example bench-floor --target x86_64-unknown-linux-gnu (log: ${shown(logFile)})`)
-  const r = await runLogged('cargo', ['build', '--release', '--example', 'bench-floor', '--target', 'x86_64-unknown-linux-gnu'], {
-    cwd: ROOT,
-    env: process.env,
-    timeoutMs: 20 * 60 * 1000,
-    logFile,
-    progress,
-    label: 'building the floor',
-  })
+  progress.message(
+    `floor: cargo build --release --example bench-floor --target x86_64-unknown-linux-gnu (log: ${shown(logFile)})`,
+  )
+  const r = await runLogged(
+    'cargo',
+    ['build', '--release', '--example', 'bench-floor', '--target', 'x86_64-unknown-linux-gnu'],
+    {
+      cwd: ROOT,
+      env: process.env,
+      timeoutMs: 20 * 60 * 1000,
+      logFile,
+      progress,
+      label: 'building the floor',
+    },
+  )
   if (r.error) return `cargo could not run: ${r.error.message}`
   if (r.timedOut) return 'cargo build timed out after 20 min'
   if (r.status !== 0) {
-    const err = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => /^error/.test(l)) || `exit ${r.status}`
+    const err =
+      fs
+        .readFileSync(logFile, 'utf8')
+        .split('\n')
+        .find((l) => /^error/.test(l)) || `exit ${r.status}`
     return `cargo build failed: ${err}`
   }
   return fs.existsSync(FLOOR_BIN) ? null : 'cargo build produced no binary'
@@ -310,7 +362,12 @@ async function buildFloor(progress, logDir) {
 
 async function withAdmin(brokers, fn) {
   const { Kafka, logLevel } = require('kafkajs')
-  const admin = new Kafka({ clientId: 'kafka-napi-bench-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3 } }).admin()
+  const admin = new Kafka({
+    clientId: 'kafka-napi-bench-admin',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  }).admin()
   await admin.connect()
   try {
     return await fn(admin)
@@ -320,7 +377,11 @@ async function withAdmin(brokers, fn) {
 }
 
 async function createTopic(admin, topic) {
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true, timeout: 30000 })
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+    waitForLeaders: true,
+    timeout: 30000,
+  })
 }
 
 /** Deletes `topics`, trying twice; returns the error message if they could not be deleted. */
@@ -357,13 +418,18 @@ function librdkafkaOfLock() {
 function kafkaNapiDefaults(brokers) {
   const { producerProperties, profileProperties } = require(path.join(ROOT, 'lib', 'config.js'))
   const { logLevel } = require(path.join(ROOT, 'lib', 'logger.js'))
-  const shared = producerProperties({ clientId: 'bench', brokers: brokers.split(',') }, {}, { warn() {}, level: logLevel.INFO })
+  const shared = producerProperties(
+    { clientId: 'bench', brokers: brokers.split(',') },
+    {},
+    { warn() {}, level: logLevel.INFO },
+  )
   const profiles = {}
-  for (const acks of [1, -1]) profiles[String(acks)] = profileProperties({ acks, timeout: 30000, compression: 0 }, shared).overrides
+  for (const acks of [1, -1])
+    profiles[String(acks)] = profileProperties({ acks, timeout: 30000, compression: 0 }, shared).overrides
   return { props: shared.props, profiles }
 }
 
-function runChild(client, plan, args, progress, logDir) {
+function runChild(client, plan, progress, logDir) {
   return new Promise((resolve) => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-'))
     const planFile = path.join(tmp, 'plan.json')
@@ -397,8 +463,7 @@ function runChild(client, plan, args, progress, logDir) {
     let pending = ''
     child.stderr.on('data', (d) => {
       pending += d
-      let i
-      while ((i = pending.indexOf('\n')) >= 0) {
+      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
         const line = pending.slice(0, i)
         pending = pending.slice(i + 1)
         if (line.startsWith('@@tick ')) {
@@ -414,12 +479,15 @@ function runChild(client, plan, args, progress, logDir) {
       let result = null
       try {
         if (client.kind === 'floor') {
-          const line = stdout.split('\n').filter((l) => l.trim().startsWith('{')).pop()
+          const line = stdout
+            .split('\n')
+            .filter((l) => l.trim().startsWith('{'))
+            .pop()
           if (line) result = JSON.parse(line)
         } else if (fs.existsSync(resultFile)) {
           result = JSON.parse(fs.readFileSync(resultFile, 'utf8'))
         }
-      } catch (e) {
+      } catch {
         result = null
       }
       fs.rmSync(tmp, { recursive: true, force: true })
@@ -428,7 +496,14 @@ function runChild(client, plan, args, progress, logDir) {
       result.log = shown(logFile)
       if (timedOut) result.error = `timed out after ${plan.clientTimeoutSeconds}s (partial results kept)`
       else if (!result.error && code !== 0) {
-        const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').filter((l) => /error|panick|Error/.test(l)).pop() : ''
+        const tail = fs.existsSync(logFile)
+          ? fs
+              .readFileSync(logFile, 'utf8')
+              .trim()
+              .split('\n')
+              .filter((l) => /error|panick|Error/.test(l))
+              .pop()
+          : ''
         result.error = `exited with ${signal || code}${tail ? `: ${tail.trim().slice(0, 200)}` : ''}`
       }
       resolve({ result, ticks })
@@ -446,7 +521,10 @@ function machine() {
     ramGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   }
 }
 
@@ -467,8 +545,14 @@ function kafkaVersion(args) {
 function mergeRounds(list) {
   const ok = list.filter((r) => !r.error && r.combos && r.combos.length)
   if (list.length === 1 || ok.length === 0) return list[0]
-  const merged = { ...ok[0], rounds: list.length, maxRssKb: Math.max(...ok.map((r) => r.maxRssKb || 0)), wallSeconds: ok.reduce((n, r) => n + (r.wallSeconds || 0), 0) }
-  if (ok.length < list.length) merged.note = `${list.length - ok.length} of ${list.length} rounds failed: ${list.find((r) => r.error).error}`
+  const merged = {
+    ...ok[0],
+    rounds: list.length,
+    maxRssKb: Math.max(...ok.map((r) => r.maxRssKb || 0)),
+    wallSeconds: ok.reduce((n, r) => n + (r.wallSeconds || 0), 0),
+  }
+  if (ok.length < list.length)
+    merged.note = `${list.length - ok.length} of ${list.length} rounds failed: ${list.find((r) => r.error).error}`
   merged.combos = ok[0].combos.map((combo) => {
     const same = ok.map((r) => r.combos.find((c) => c.size === combo.size && c.acks === combo.acks)).filter(Boolean)
     const out = { ...combo }
@@ -508,7 +592,8 @@ async function main() {
     await withAdmin(args.brokers, async (admin) => {
       // Topics of earlier runs that were interrupted (older than 6 h, so never a concurrent run's).
       const stale = (await admin.listTopics()).filter((t) => {
-        const m = t.startsWith(TOPIC_PREFIX) && t.slice(TOPIC_PREFIX.length).match(/^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-/)
+        const m =
+          t.startsWith(TOPIC_PREFIX) && t.slice(TOPIC_PREFIX.length).match(/^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-/)
         return m && Date.now() - new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6]).getTime() > 6 * 3600 * 1000
       })
       await deleteTopics(admin, stale)
@@ -519,7 +604,9 @@ async function main() {
     process.exit(2)
   }
 
-  const install = selected.some((c) => c.packages.length) ? await ensureWorkspace(selected, args, progress) : readMarker()
+  const install = selected.some((c) => c.packages.length)
+    ? await ensureWorkspace(selected, args, progress)
+    : readMarker()
   const floorError = selected.some((c) => c.kind === 'floor') ? await buildFloor(progress, logDir) : null
   const defaults = kafkaNapiDefaults(args.brokers)
   const lock = librdkafkaOfLock()
@@ -535,29 +622,43 @@ async function main() {
       progress.set(`${client.label}${tag}: starting`)
       let result
       const notInstalled = (p) => {
-        const why = (install && install.failures && install.failures[p]) || `npm install did not provide it (npm status ${install ? install.status : 'unknown'})`
+        const why =
+          (install && install.failures && install.failures[p]) ||
+          `npm install did not provide it (npm status ${install ? install.status : 'unknown'})`
         return `${p} is not installed: ${why} (log: ${install ? install.log : 'none'})`
       }
-      const unavailable = client.kind === 'floor' ? floorError : client.packages.filter((p) => !resolvable(p)).map(notInstalled)[0]
+      const unavailable =
+        client.kind === 'floor' ? floorError : client.packages.filter((p) => !resolvable(p)).map(notInstalled)[0]
       if (unavailable) {
         result = { client: client.id, combos: [], error: unavailable }
       } else {
         const topic = `${TOPIC_PREFIX}${runId}-${client.id}-${round}`
         await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
-        const plan = { ...planBase, brokers: args.brokers, topic, combos: COMBOS, ...(client.kind === 'floor' ? defaults : {}) }
-        ;({ result } = await runChild(client, plan, args, progress, logDir))
+        const plan = {
+          ...planBase,
+          brokers: args.brokers,
+          topic,
+          combos: COMBOS,
+          ...(client.kind === 'floor' ? defaults : {}),
+        }
+        ;({ result } = await runChild(client, plan, progress, logDir))
         const left = await withAdmin(args.brokers, (admin) => deleteTopics(admin, [topic])).catch((e) => e.message)
-        if (left) progress.message(`could not delete topic ${topic} (${left}); a later run deletes it once it is 6 h old`)
+        if (left)
+          progress.message(`could not delete topic ${topic} (${left}); a later run deletes it once it is 6 h old`)
       }
       rounds[selected.indexOf(client)].push(result)
       // Whatever was not ticked (failure, timeout) still counts as done for the bar.
-      progress.tick(`${client.label}${tag}: ${result.error ? 'failed' : 'done'}`, Math.max(0, startTicks + ticksPerClient - progress.done))
+      progress.tick(
+        `${client.label}${tag}: ${result.error ? 'failed' : 'done'}`,
+        Math.max(0, startTicks + ticksPerClient - progress.done),
+      )
       if (result.error) progress.message(`${client.label}${tag}: ${result.error}`)
     }
   }
   const results = selected.map((client, i) => {
     const result = mergeRounds(rounds[i])
-    if (client.id === 'kafka-napi' && result.version) result.version += `, rust-rdkafka ${lock.rdkafka}, librdkafka ${lock.librdkafka}`
+    if (client.id === 'kafka-napi' && result.version)
+      result.version += `, rust-rdkafka ${lock.rdkafka}, librdkafka ${lock.librdkafka}`
     result.id = client.id
     result.label = client.label
     return result
@@ -572,7 +673,14 @@ async function main() {
     kafka: kafkaVersion(args),
     topic: '1 partition, replication factor 1, a fresh topic per client (deleted afterwards)',
     machine: machine(),
-    plan: { combos: COMBOS, w1: planBase.w1, w2: planBase.w2, w3: planBase.w3, eldResolutionMs: planBase.eldResolutionMs, rounds: args.rounds },
+    plan: {
+      combos: COMBOS,
+      w1: planBase.w1,
+      w2: planBase.w2,
+      w3: planBase.w3,
+      eldResolutionMs: planBase.eldResolutionMs,
+      rounds: args.rounds,
+    },
     floorSettings: defaults,
     results,
   }
@@ -585,7 +693,9 @@ async function main() {
     fs.writeFileSync(path.join(args.out, `${name}.json`), JSON.stringify(report, null, 2))
   }
   process.stdout.write(md)
-  process.stderr.write(`bench: wrote ${path.join(args.out, 'latest.md')}, latest.svg, latest.json and ${base}.{md,svg,json}\n`)
+  process.stderr.write(
+    `bench: wrote ${path.join(args.out, 'latest.md')}, latest.svg, latest.json and ${base}.{md,svg,json}\n`,
+  )
 }
 
 if (require.main === module) {

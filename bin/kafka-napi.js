@@ -9,7 +9,9 @@ const { Kafka, logLevel, replayFailures } = require('..')
 
 function usage(msg) {
   if (msg) console.error(`kafka-napi: ${msg}`)
-  console.error('usage: kafka-napi replay <failure-log.jsonl> --brokers host:port[,host:port] [--acks -1|1|0] [--idempotent]')
+  console.error(
+    'usage: kafka-napi replay <failure-log.jsonl> --brokers host:port[,host:port] [--acks -1|1|0] [--idempotent]',
+  )
   process.exit(2)
 }
 
@@ -27,7 +29,11 @@ async function main(argv) {
     else usage(`unknown option ${rest[i]}`)
   }
   if (!brokers) usage('--brokers (or KAFKA_BROKERS) is required')
-  const producer = new Kafka({ clientId: 'kafka-napi-replay', brokers: brokers.split(','), logLevel: logLevel.WARN }).producer({ idempotent })
+  const producer = new Kafka({
+    clientId: 'kafka-napi-replay',
+    brokers: brokers.split(','),
+    logLevel: logLevel.WARN,
+  }).producer({ idempotent })
   await producer.connect()
   try {
     const { replayed, failed } = await replayFailures(file, producer, { acks })

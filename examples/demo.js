@@ -47,14 +47,25 @@ function event(n) {
   const id = `user-${n}`
   return {
     key: id,
-    value: JSON.stringify({ type: 'user.registered', userId: id, email: `${id}@example.com`, verificationToken: `tok-${n.toString(36)}`, registeredAt: new Date(1700000000000 + n * 1000).toISOString() }),
+    value: JSON.stringify({
+      type: 'user.registered',
+      userId: id,
+      email: `${id}@example.com`,
+      verificationToken: `tok-${n.toString(36)}`,
+      registeredAt: new Date(1700000000000 + n * 1000).toISOString(),
+    }),
     headers: { 'event-type': 'user.registered', source: 'demo' },
   }
 }
 
 async function broker() {
   if (args.includes('--embedded')) return embedded('--embedded was given')
-  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS.split(','), label: `Apache Kafka at ${process.env.KAFKA_BROKERS}`, stop() {} }
+  if (process.env.KAFKA_BROKERS)
+    return {
+      brokers: process.env.KAFKA_BROKERS.split(','),
+      label: `Apache Kafka at ${process.env.KAFKA_BROKERS}`,
+      stop() {},
+    }
   if (!has('java')) return embedded('no KAFKA_BROKERS and no `java` to run Apache Kafka')
   const status = spawnSync(process.execPath, [LAUNCHER, 'status', 'single'], { encoding: 'utf8' })
   const r = spawnSync(process.execPath, [LAUNCHER, 'start', 'single'], { stdio: 'inherit' })
@@ -65,7 +76,8 @@ async function broker() {
     label: 'Apache Kafka 4.1.1 on 127.0.0.1:19092 (scripts/kafka)',
     real: true,
     stop() {
-      if (startedHere && process.env.KAFKA_KEEP_RUNNING !== '1') spawnSync(process.execPath, [LAUNCHER, 'stop', 'single'], { stdio: 'inherit' })
+      if (startedHere && process.env.KAFKA_KEEP_RUNNING !== '1')
+        spawnSync(process.execPath, [LAUNCHER, 'stop', 'single'], { stdio: 'inherit' })
     },
   }
 }
@@ -73,13 +85,22 @@ async function broker() {
 function embedded(reason) {
   console.log(`*** EMBEDDED MODE (${reason}): librdkafka's in-process mock cluster, not Apache Kafka ***`)
   const mock = new MockCluster({ brokers: 3 })
-  return { brokers: mock.brokers, label: 'librdkafka mock cluster (embedded, not a real Kafka)', mock, stop: () => mock.close() }
+  return {
+    brokers: mock.brokers,
+    label: 'librdkafka mock cluster (embedded, not a real Kafka)',
+    mock,
+    stop: () => mock.close(),
+  }
 }
 
 async function createTopic(target, topic) {
   if (target.mock) return target.mock.createTopic(topic, { partitions: 3, replicationFactor: 3 })
   const kafkajs = require('kafkajs')
-  const admin = new kafkajs.Kafka({ clientId: 'demo-admin', brokers: target.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin()
+  const admin = new kafkajs.Kafka({
+    clientId: 'demo-admin',
+    brokers: target.brokers,
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).admin()
   await admin.connect()
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] })
   await admin.disconnect()
@@ -87,19 +108,31 @@ async function createTopic(target, topic) {
 
 async function readBack(target, topic) {
   const kafkajs = require('kafkajs')
-  const consumer = new kafkajs.Kafka({ clientId: 'demo-reader', brokers: target.brokers, logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: `demo-${Date.now()}` })
+  const consumer = new kafkajs.Kafka({
+    clientId: 'demo-reader',
+    brokers: target.brokers,
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).consumer({ groupId: `demo-${Date.now()}` })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   const seen = new Map()
   let mismatched = 0
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read back only ${seen.size} of ${COUNT} messages in 120 s`)), 120000)
+    const timer = setTimeout(
+      () => reject(new Error(`read back only ${seen.size} of ${COUNT} messages in 120 s`)),
+      120000,
+    )
     consumer.run({
       eachBatchAutoResolve: true,
       eachMessage: async ({ message }) => {
         const n = Number(JSON.parse(message.value.toString()).userId.slice(5))
         const expected = event(n)
-        if (message.key.toString() !== expected.key || message.value.toString() !== expected.value || String(message.headers['event-type']) !== 'user.registered') mismatched++
+        if (
+          message.key.toString() !== expected.key ||
+          message.value.toString() !== expected.value ||
+          String(message.headers['event-type']) !== 'user.registered'
+        )
+          mismatched++
         seen.set(n, (seen.get(n) || 0) + 1)
         if (seen.size === COUNT) {
           clearTimeout(timer)
@@ -123,7 +156,9 @@ async function main() {
   try {
     console.log(`broker: ${target.label}`)
     await createTopic(target, topic)
-    const producer = new Kafka({ clientId: 'demo', brokers: target.brokers, logLevel: logLevel.WARN }).producer({ idempotent: true })
+    const producer = new Kafka({ clientId: 'demo', brokers: target.brokers, logLevel: logLevel.WARN }).producer({
+      idempotent: true,
+    })
     await producer.connect()
     const started = Date.now()
     const inFlight = new Set()
@@ -144,11 +179,15 @@ async function main() {
     await Promise.all(inFlight)
     const seconds = (Date.now() - started) / 1000
     await producer.disconnect()
-    console.log(`produced ${COUNT} events in ${seconds.toFixed(2)} s: ${Math.round(COUNT / seconds)} msg/s (acks=-1, idempotent, ${PER_SEND} per send, 8 sends in flight)`)
+    console.log(
+      `produced ${COUNT} events in ${seconds.toFixed(2)} s: ${Math.round(COUNT / seconds)} msg/s (acks=-1, idempotent, ${PER_SEND} per send, 8 sends in flight)`,
+    )
     console.log('delivery metadata of the first three sends to complete:')
     for (const meta of shown) console.log(`  ${JSON.stringify(meta)}`)
     const { received, duplicates, mismatched } = await readBack(target, topic)
-    console.log(`read back ${received} of ${COUNT} with an independent consumer (kafkajs): ${duplicates} duplicated, ${mismatched} different from what was sent`)
+    console.log(
+      `read back ${received} of ${COUNT} with an independent consumer (kafkajs): ${duplicates} duplicated, ${mismatched} different from what was sent`,
+    )
     if (received !== COUNT || duplicates || mismatched) {
       process.exitCode = 1
       console.log('demo FAILED')

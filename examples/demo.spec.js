@@ -6,9 +6,14 @@ const { spawnSync } = require('node:child_process')
 const path = require('node:path')
 
 test('npm run demo -- --embedded delivers and reads back every event', () => {
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'demo.js'), '--embedded'], { encoding: 'utf8', timeout: 150000 })
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'demo.js'), '--embedded'], {
+    encoding: 'utf8',
+    timeout: 150000,
+  })
   expect(r.error).toBeUndefined()
-  expect(r.stdout).toMatch(/read back 30000 of 30000 with an independent consumer \(kafkajs\): 0 duplicated, 0 different/)
+  expect(r.stdout).toMatch(
+    /read back 30000 of 30000 with an independent consumer \(kafkajs\): 0 duplicated, 0 different/,
+  )
   expect(r.stdout).toMatch(/demo OK: every event delivered once and identical \(embedded mock cluster\)/)
   expect(r.status).toBe(0)
 })

@@ -29,19 +29,31 @@ function check(cond, message) {
 }
 
 function positiveInt(name, v, { min = 0, max = INT32_MAX } = {}) {
-  check(isInt(v) && v >= min && v <= max, `Invalid ${name}: expected an integer between ${min} and ${max}, got ${JSON.stringify(v)}`)
+  check(
+    isInt(v) && v >= min && v <= max,
+    `Invalid ${name}: expected an integer between ${min} and ${max}, got ${JSON.stringify(v)}`,
+  )
   return v
 }
 
 /** Resolves and checks kafkajs's retry options; refuses anything that could retry forever. */
 function resolveRetry(...layers) {
   const retry = Object.assign({}, RETRY_DEFAULTS, ...layers.filter(Boolean))
-  check(typeof retry.retries === 'number' && !Number.isNaN(retry.retries), `Invalid retry.retries: ${JSON.stringify(retry.retries)}`)
-  check(Number.isFinite(retry.retries), 'Invalid retry.retries: Infinity would retry forever; give a finite number (librdkafka allows up to 2147483647, always bounded by the delivery timeout)')
+  check(
+    typeof retry.retries === 'number' && !Number.isNaN(retry.retries),
+    `Invalid retry.retries: ${JSON.stringify(retry.retries)}`,
+  )
+  check(
+    Number.isFinite(retry.retries),
+    'Invalid retry.retries: Infinity would retry forever; give a finite number (librdkafka allows up to 2147483647, always bounded by the delivery timeout)',
+  )
   check(retry.retries >= 0, `Invalid retry.retries: ${retry.retries} (must be >= 0)`)
   retry.retries = Math.min(Math.floor(retry.retries), INT32_MAX)
   positiveInt('retry.initialRetryTime', retry.initialRetryTime, { min: 1, max: 300000 })
-  check(Number.isFinite(retry.maxRetryTime) && retry.maxRetryTime >= 1, `Invalid retry.maxRetryTime: ${JSON.stringify(retry.maxRetryTime)}`)
+  check(
+    Number.isFinite(retry.maxRetryTime) && retry.maxRetryTime >= 1,
+    `Invalid retry.maxRetryTime: ${JSON.stringify(retry.maxRetryTime)}`,
+  )
   return retry
 }
 
@@ -58,9 +70,15 @@ function backoffBudget(retry) {
 }
 
 function brokerListOf(brokers) {
-  check(Array.isArray(brokers) && brokers.length > 0, `Failed to connect: brokers must be a non-empty array of "host:port" strings, got ${JSON.stringify(brokers)}`)
+  check(
+    Array.isArray(brokers) && brokers.length > 0,
+    `Failed to connect: brokers must be a non-empty array of "host:port" strings, got ${JSON.stringify(brokers)}`,
+  )
   for (const b of brokers) {
-    check(typeof b === 'string' && b.length > 0, `Failed to connect: brokers must be a non-empty array of "host:port" strings, got ${JSON.stringify(brokers)}`)
+    check(
+      typeof b === 'string' && b.length > 0,
+      `Failed to connect: brokers must be a non-empty array of "host:port" strings, got ${JSON.stringify(brokers)}`,
+    )
   }
   return brokers.join(',')
 }
@@ -80,7 +98,9 @@ function securityProperties(kafkaConfig, warn) {
   const props = {}
   const useSsl = ssl === true || (ssl && typeof ssl === 'object')
   if (ssl !== undefined && ssl !== false && ssl !== null && !useSsl) {
-    throw new KafkaJSNonRetriableError(`Invalid ssl: expected true or a tls.ConnectionOptions object, got ${JSON.stringify(ssl)}`)
+    throw new KafkaJSNonRetriableError(
+      `Invalid ssl: expected true or a tls.ConnectionOptions object, got ${JSON.stringify(ssl)}`,
+    )
   }
   if (useSsl && typeof ssl === 'object') {
     const ca = pem(ssl.ca, 'ca')
@@ -97,7 +117,10 @@ function securityProperties(kafkaConfig, warn) {
       warn('ssl.rejectUnauthorized is false: broker certificates are not verified')
     }
     if (ssl.servername) warn('ssl.servername is ignored: librdkafka sends the broker host name as SNI')
-    if (ssl.checkServerIdentity) throw new KafkaJSNotImplemented('ssl.checkServerIdentity is not supported: librdkafka verifies the broker hostname itself (ssl.endpoint.identification.algorithm=https)')
+    if (ssl.checkServerIdentity)
+      throw new KafkaJSNotImplemented(
+        'ssl.checkServerIdentity is not supported: librdkafka verifies the broker hostname itself (ssl.endpoint.identification.algorithm=https)',
+      )
   } else if (useSsl) {
     props['ssl.ca.location'] = 'probe'
   }
@@ -105,7 +128,9 @@ function securityProperties(kafkaConfig, warn) {
     check(typeof sasl === 'object' && typeof sasl.mechanism === 'string', 'Invalid sasl: expected { mechanism, ... }')
     const mechanism = sasl.mechanism.toUpperCase()
     if (sasl.authenticationProvider) {
-      throw new KafkaJSNotImplemented(`SASL mechanism ${mechanism} with a custom authenticationProvider is not supported by kafka-napi: librdkafka implements SASL itself (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`)
+      throw new KafkaJSNotImplemented(
+        `SASL mechanism ${mechanism} with a custom authenticationProvider is not supported by kafka-napi: librdkafka implements SASL itself (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`,
+      )
     }
     switch (mechanism) {
       case 'PLAIN':
@@ -118,20 +143,33 @@ function securityProperties(kafkaConfig, warn) {
         props['sasl.password'] = sasl.password
         break
       case 'AWS':
-        throw new KafkaJSNotImplemented('SASL mechanism AWS (IAM) is not supported by kafka-napi: librdkafka has no AWS mechanism. Use OAUTHBEARER with an MSK IAM token provider instead.')
+        throw new KafkaJSNotImplemented(
+          'SASL mechanism AWS (IAM) is not supported by kafka-napi: librdkafka has no AWS mechanism. Use OAUTHBEARER with an MSK IAM token provider instead.',
+        )
       case 'OAUTHBEARER':
-        check(typeof sasl.oauthBearerProvider === 'function', 'Invalid sasl: OAUTHBEARER needs an oauthBearerProvider function returning { value }')
+        check(
+          typeof sasl.oauthBearerProvider === 'function',
+          'Invalid sasl: OAUTHBEARER needs an oauthBearerProvider function returning { value }',
+        )
         props['sasl.mechanisms'] = 'OAUTHBEARER'
         break
       default:
-        throw new KafkaJSNotImplemented(`SASL mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`)
+        throw new KafkaJSNotImplemented(
+          `SASL mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`,
+        )
     }
   }
   props['security.protocol'] = (sasl ? 'sasl_' : '') + (useSsl ? 'ssl' : 'plaintext')
   return props
 }
 
-const LIBRDKAFKA_LOG_LEVEL = { [logLevel.NOTHING]: 0, [logLevel.ERROR]: 3, [logLevel.WARN]: 4, [logLevel.INFO]: 6, [logLevel.DEBUG]: 7 }
+const LIBRDKAFKA_LOG_LEVEL = {
+  [logLevel.NOTHING]: 0,
+  [logLevel.ERROR]: 3,
+  [logLevel.WARN]: 4,
+  [logLevel.INFO]: 6,
+  [logLevel.DEBUG]: 7,
+}
 
 /**
  * The one mapping: kafkajs client + producer options -> shared librdkafka properties, plus the
@@ -140,7 +178,9 @@ const LIBRDKAFKA_LOG_LEVEL = { [logLevel.NOTHING]: 0, [logLevel.ERROR]: 3, [logL
 function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
   const retry = resolveRetry(kafkaConfig.retry, producerConfig.retry)
   if (retry.multiplier !== 2 || retry.factor !== 0.2) {
-    warn(`retry.multiplier ${retry.multiplier} / retry.factor ${retry.factor}: librdkafka backs off with multiplier 2 and jitter 0.2; those are used`)
+    warn(
+      `retry.multiplier ${retry.multiplier} / retry.factor ${retry.factor}: librdkafka backs off with multiplier 2 and jitter 0.2; those are used`,
+    )
   }
   // librdkafka makes a transactional producer idempotent; say so in isIdempotent() too.
   const idempotent = Boolean(producerConfig.idempotent || producerConfig.transactionalId)
@@ -148,10 +188,13 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     throw new KafkaJSNonRetriableError('Idempotent producer must allow retries to protect against transient errors')
   }
   const connectionTimeout = positiveInt('connectionTimeout', kafkaConfig.connectionTimeout ?? 1000, { min: 1 })
-  const authenticationTimeout = positiveInt('authenticationTimeout', kafkaConfig.authenticationTimeout ?? 10000, { min: 1 })
+  const authenticationTimeout = positiveInt('authenticationTimeout', kafkaConfig.authenticationTimeout ?? 10000, {
+    min: 1,
+  })
   const requestTimeout = positiveInt('requestTimeout', kafkaConfig.requestTimeout ?? 30000, { min: 10 })
   const metadataMaxAge = positiveInt('metadataMaxAge', producerConfig.metadataMaxAge ?? 300000, { min: 1 })
-  if (kafkaConfig.socketFactory) throw new KafkaJSNotImplemented('socketFactory is not supported: librdkafka opens its own sockets')
+  if (kafkaConfig.socketFactory)
+    throw new KafkaJSNotImplemented('socketFactory is not supported: librdkafka opens its own sockets')
 
   const props = {
     'client.id': kafkaConfig.clientId ?? 'kafkajs',
@@ -173,16 +216,28 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
   if (level >= logLevel.DEBUG) props.debug = 'broker,topic,msg'
   if (producerConfig.maxInFlightRequests != null) {
     const max = positiveInt('maxInFlightRequests', producerConfig.maxInFlightRequests, { min: 1, max: 1000000 })
-    if (idempotent && max > 5) throw new KafkaJSNonRetriableError('maxInFlightRequests must be at most 5 for an idempotent producer')
+    if (idempotent && max > 5)
+      throw new KafkaJSNonRetriableError('maxInFlightRequests must be at most 5 for an idempotent producer')
     props['max.in.flight.requests.per.connection'] = String(max)
   }
-  if (producerConfig.batchSize != null) props['batch.size'] = String(positiveInt('batchSize', producerConfig.batchSize, { min: 1 }))
-  if (producerConfig.batchNumMessages != null) props['batch.num.messages'] = String(positiveInt('batchNumMessages', producerConfig.batchNumMessages, { min: 1 }))
-  if (producerConfig.queueBufferingMaxMessages != null) props['queue.buffering.max.messages'] = String(positiveInt('queueBufferingMaxMessages', producerConfig.queueBufferingMaxMessages, { min: 1 }))
-  if (producerConfig.queueBufferingMaxKbytes != null) props['queue.buffering.max.kbytes'] = String(positiveInt('queueBufferingMaxKbytes', producerConfig.queueBufferingMaxKbytes, { min: 1 }))
+  if (producerConfig.batchSize != null)
+    props['batch.size'] = String(positiveInt('batchSize', producerConfig.batchSize, { min: 1 }))
+  if (producerConfig.batchNumMessages != null)
+    props['batch.num.messages'] = String(positiveInt('batchNumMessages', producerConfig.batchNumMessages, { min: 1 }))
+  if (producerConfig.queueBufferingMaxMessages != null)
+    props['queue.buffering.max.messages'] = String(
+      positiveInt('queueBufferingMaxMessages', producerConfig.queueBufferingMaxMessages, { min: 1 }),
+    )
+  if (producerConfig.queueBufferingMaxKbytes != null)
+    props['queue.buffering.max.kbytes'] = String(
+      positiveInt('queueBufferingMaxKbytes', producerConfig.queueBufferingMaxKbytes, { min: 1 }),
+    )
   let transactionTimeout
   if (producerConfig.transactionalId != null) {
-    check(typeof producerConfig.transactionalId === 'string' && producerConfig.transactionalId.length > 0, 'Invalid transactionalId: expected a non-empty string')
+    check(
+      typeof producerConfig.transactionalId === 'string' && producerConfig.transactionalId.length > 0,
+      'Invalid transactionalId: expected a non-empty string',
+    )
     transactionTimeout = positiveInt('transactionTimeout', producerConfig.transactionTimeout ?? 60000, { min: 1000 })
     props['transactional.id'] = producerConfig.transactionalId
     props['transaction.timeout.ms'] = String(transactionTimeout)
@@ -191,10 +246,24 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     check(typeof producerConfig.rdkafka === 'object', 'Invalid rdkafka: expected an object of librdkafka properties')
     for (const [k, v] of Object.entries(producerConfig.rdkafka)) props[k] = String(v)
   }
-  const deliveryTimeout = producerConfig.deliveryTimeout != null ? positiveInt('deliveryTimeout', producerConfig.deliveryTimeout, { min: 1 }) : undefined
+  const deliveryTimeout =
+    producerConfig.deliveryTimeout != null
+      ? positiveInt('deliveryTimeout', producerConfig.deliveryTimeout, { min: 1 })
+      : undefined
   // Like the Java client's max.block.ms: how long a send waits for room in a full local queue.
-  const maxBlockMs = producerConfig.maxBlockMs != null ? positiveInt('maxBlockMs', producerConfig.maxBlockMs, { min: 0 }) : undefined
-  return { props, retry, idempotent, connectionTimeout, authenticationTimeout, deliveryTimeout, maxBlockMs, transactionTimeout, backoff: backoffBudget(retry) }
+  const maxBlockMs =
+    producerConfig.maxBlockMs != null ? positiveInt('maxBlockMs', producerConfig.maxBlockMs, { min: 0 }) : undefined
+  return {
+    props,
+    retry,
+    idempotent,
+    connectionTimeout,
+    authenticationTimeout,
+    deliveryTimeout,
+    maxBlockMs,
+    transactionTimeout,
+    backoff: backoffBudget(retry),
+  }
 }
 
 /** Per-send options (acks, timeout, compression) -> the overrides of a send profile. */
@@ -203,7 +272,9 @@ function profileProperties({ acks, timeout, compression }, shared) {
   positiveInt('timeout', timeout, { min: 1 })
   const codec = COMPRESSION_CODECS[compression]
   if (codec === undefined) {
-    throw new KafkaJSNotImplemented(`Compression codec ${JSON.stringify(compression)} is not implemented (use CompressionTypes.None, GZIP, Snappy, LZ4 or ZSTD)`)
+    throw new KafkaJSNotImplemented(
+      `Compression codec ${JSON.stringify(compression)} is not implemented (use CompressionTypes.None, GZIP, Snappy, LZ4 or ZSTD)`,
+    )
   }
   let deliveryTimeout = shared.deliveryTimeout ?? timeout + shared.backoff
   if (shared.transactionTimeout) deliveryTimeout = Math.min(deliveryTimeout, shared.transactionTimeout)
@@ -220,4 +291,12 @@ function profileProperties({ acks, timeout, compression }, shared) {
   }
 }
 
-module.exports = { producerProperties, profileProperties, resolveRetry, backoffBudget, brokerListOf, RETRY_DEFAULTS, COMPRESSION_CODECS }
+module.exports = {
+  producerProperties,
+  profileProperties,
+  resolveRetry,
+  backoffBudget,
+  brokerListOf,
+  RETRY_DEFAULTS,
+  COMPRESSION_CODECS,
+}

@@ -245,7 +245,8 @@ class KafkaJSNoBrokerAvailableError extends KafkaJSError {
   }
 }
 
-const isRebalancing = (e) => e.type === 'REBALANCE_IN_PROGRESS' || e.type === 'NOT_COORDINATOR_FOR_GROUP' || e.type === 'ILLEGAL_GENERATION'
+const isRebalancing = (e) =>
+  e.type === 'REBALANCE_IN_PROGRESS' || e.type === 'NOT_COORDINATOR_FOR_GROUP' || e.type === 'ILLEGAL_GENERATION'
 const isKafkaJSError = (e) => e instanceof KafkaJSError
 
 /** librdkafka's local (negative) codes that mean "the connection or the broker is unreachable". */
@@ -280,15 +281,19 @@ function decodePayload(p, context = {}) {
     case 'transaction': {
       const proto = p.code > 0 ? protocolError(p.code) : null
       const e = proto
-        ? new KafkaJSProtocolError({ message: `${proto.message} (${p.message})`, type: proto.type, code: p.code, retriable: p.txn.retriable })
+        ? new KafkaJSProtocolError({
+            message: `${proto.message} (${p.message})`,
+            type: proto.type,
+            code: p.code,
+            retriable: p.txn.retriable,
+          })
         : new KafkaJSError(`Transaction failed: ${p.message}`, { retriable: p.txn.retriable })
       // Not in kafkajs: librdkafka's verdict on what the caller can do next.
       e.requiresAbort = p.txn.abortable
       e.fatal = p.txn.fatal
       return e
     }
-    case 'delivery':
-    case 'kafka':
+    // 'delivery', 'kafka', and any kind this version does not know.
     default: {
       const e = errorForCode(p.code, p.name, p.message, context)
       if (p.failures) {
@@ -305,10 +310,18 @@ function errorForCode(code, name, message, context = {}) {
     // A broker (protocol) error. librdkafka retried it when retriable; the rejection means
     // its attempts ran out (kafkajs: KafkaJSNumberOfRetriesExceeded with the protocol error as cause).
     const proto = protocolError(code)
-    const inner = new KafkaJSProtocolError({ message: proto.message || message, type: proto.type, code, retriable: proto.retriable })
+    const inner = new KafkaJSProtocolError({
+      message: proto.message || message,
+      type: proto.type,
+      code,
+      retriable: proto.retriable,
+    })
     if (code === 58) return new KafkaJSSASLAuthenticationError(`SASL authentication failed: ${message}`)
     if (!proto.retriable) return inner
-    const outer = new KafkaJSNumberOfRetriesExceeded(inner, { retryCount: context.retries, retryTime: context.retryTime })
+    const outer = new KafkaJSNumberOfRetriesExceeded(inner, {
+      retryCount: context.retries,
+      retryTime: context.retryTime,
+    })
     // Not in kafkajs: the protocol error's type and code on the outer error too, so checks like
     // `err.type === 'NOT_ENOUGH_REPLICAS'` work without digging into `cause`.
     outer.type = inner.type
@@ -320,19 +333,34 @@ function errorForCode(code, name, message, context = {}) {
       const last = context.lastClientError
       const cause = last
         ? new KafkaJSConnectionError(`Connection error: ${last.message}`, { code: last.name })
-        : new KafkaJSRequestTimeoutError(`Message not delivered within the delivery timeout (${context.deliveryTimeout} ms)`)
-      const outer = new KafkaJSNumberOfRetriesExceeded(cause, { retryCount: context.retries, retryTime: context.deliveryTimeout })
+        : new KafkaJSRequestTimeoutError(
+            `Message not delivered within the delivery timeout (${context.deliveryTimeout} ms)`,
+          )
+      const outer = new KafkaJSNumberOfRetriesExceeded(cause, {
+        retryCount: context.retries,
+        retryTime: context.deliveryTimeout,
+      })
       outer.message = `Message not delivered within ${context.deliveryTimeout} ms: ${cause.message}`
       return outer
     }
     case 'UNKNOWN_TOPIC':
     case 'UNKNOWN_PARTITION': {
       const proto = protocolError(3)
-      return new KafkaJSProtocolError({ message: `${proto.message} (${message})`, type: proto.type, code: 3, retriable: false })
+      return new KafkaJSProtocolError({
+        message: `${proto.message} (${message})`,
+        type: proto.type,
+        code: 3,
+        retriable: false,
+      })
     }
     case 'MSG_SIZE_TOO_LARGE': {
       const proto = protocolError(10)
-      return new KafkaJSProtocolError({ message: `${proto.message} (${message})`, type: proto.type, code: 10, retriable: false })
+      return new KafkaJSProtocolError({
+        message: `${proto.message} (${message})`,
+        type: proto.type,
+        code: 10,
+        retriable: false,
+      })
     }
     case 'QUEUE_FULL':
       return new KafkaJSError(`Local producer queue is full: ${message}`, { retriable: true })

@@ -33,7 +33,8 @@ class InstrumentationEmitter {
         .join(', ')
       throw new KafkaJSNonRetriableError(`Event name should be one of ${list}`)
     }
-    if (typeof listener !== 'function') throw new KafkaJSNonRetriableError(`Listener for ${eventName} must be a function`)
+    if (typeof listener !== 'function')
+      throw new KafkaJSNonRetriableError(`Listener for ${eventName} must be a function`)
     if (!this.listeners.has(eventName)) this.listeners.set(eventName, new Set())
     const wrapped = (e) => listener(e)
     this.listeners.get(eventName).add(wrapped)

@@ -49,7 +49,7 @@ class FailureLog {
     })
     const fd = fs.openSync(this.path, 'a')
     try {
-      fs.writeSync(fd, JSON.stringify(entry) + '\n')
+      fs.writeSync(fd, `${JSON.stringify(entry)}\n`)
       fs.fdatasyncSync(fd)
     } finally {
       fs.closeSync(fd)
@@ -82,7 +82,9 @@ class FailureLog {
   async replay(producer, { acks = -1 } = {}) {
     const entries = this.entries()
     const journal = `${this.path}.replayed`
-    const done = new Set(fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean).map(Number) : [])
+    const done = new Set(
+      fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean).map(Number) : [],
+    )
     const remaining = []
     let replayed = 0
     const fd = fs.openSync(journal, 'a')
@@ -102,14 +104,18 @@ class FailureLog {
           fs.fdatasyncSync(fd)
           replayed++
         } catch (err) {
-          remaining.push({ ...e, failedAt: new Date().toISOString(), error: { name: err.name, type: err.type, code: err.code, message: err.message, retriable: err.retriable } })
+          remaining.push({
+            ...e,
+            failedAt: new Date().toISOString(),
+            error: { name: err.name, type: err.type, code: err.code, message: err.message, retriable: err.retriable },
+          })
         }
       }
     } finally {
       fs.closeSync(fd)
     }
     const tmp = `${this.path}.tmp-${process.pid}`
-    fs.writeFileSync(tmp, remaining.map((e) => JSON.stringify(encodeEntry(e)) + '\n').join(''))
+    fs.writeFileSync(tmp, remaining.map((e) => `${JSON.stringify(encodeEntry(e))}\n`).join(''))
     const tfd = fs.openSync(tmp, 'r')
     fs.fsyncSync(tfd)
     fs.closeSync(tfd)

@@ -10,7 +10,8 @@ const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNotImplemented 
 
 class Kafka {
   constructor(config = {}) {
-    if (config === null || typeof config !== 'object') throw new KafkaJSNonRetriableError('Invalid Kafka config: expected an object')
+    if (config === null || typeof config !== 'object')
+      throw new KafkaJSNonRetriableError('Invalid Kafka config: expected an object')
     this._config = { ...config }
     this._logLevel = config.logLevel ?? logLevel.INFO
     this._logger = createLogger({ level: this._logLevel, logCreator: config.logCreator })
@@ -35,7 +36,12 @@ class Kafka {
   /** What `util.inspect` and `JSON.stringify` show: no ssl or sasl material. */
   toJSON() {
     const { clientId, brokers } = this._config
-    return { clientId: clientId ?? 'kafkajs', brokers: Array.isArray(brokers) ? brokers : '[function]', ssl: Boolean(this._config.ssl), sasl: this._config.sasl ? String(this._config.sasl.mechanism) : false }
+    return {
+      clientId: clientId ?? 'kafkajs',
+      brokers: Array.isArray(brokers) ? brokers : '[function]',
+      ssl: Boolean(this._config.ssl),
+      sasl: this._config.sasl ? String(this._config.sasl.mechanism) : false,
+    }
   }
 
   [util.inspect.custom]() {

@@ -9,18 +9,26 @@ const LEVEL_NAMES = { 1: 'ERROR', 2: 'WARN', 4: 'INFO', 5: 'DEBUG' }
 
 function envLogLevel() {
   const name = process.env.KAFKAJS_LOG_LEVEL
-  if (name && Object.prototype.hasOwnProperty.call(logLevel, name.toUpperCase())) return logLevel[name.toUpperCase()]
+  if (name && Object.hasOwn(logLevel, name.toUpperCase())) return logLevel[name.toUpperCase()]
   return null
 }
 
 /** The default log creator: one JSON line per entry on the console, as kafkajs prints. */
-const defaultLogCreator = () => ({ namespace, level, label, log }) => {
-  const { message, ...extra } = log
-  const line = JSON.stringify({ level: label, ...extra, logger: log.logger, message, namespace: namespace || undefined })
-  if (level === logLevel.ERROR) console.error(line)
-  else if (level === logLevel.WARN) console.warn(line)
-  else console.log(line)
-}
+const defaultLogCreator =
+  () =>
+  ({ namespace, level, label, log }) => {
+    const { message, ...extra } = log
+    const line = JSON.stringify({
+      level: label,
+      ...extra,
+      logger: log.logger,
+      message,
+      namespace: namespace || undefined,
+    })
+    if (level === logLevel.ERROR) console.error(line)
+    else if (level === logLevel.WARN) console.warn(line)
+    else console.log(line)
+  }
 
 function createLogger({ level = logLevel.INFO, logCreator = defaultLogCreator } = {}) {
   let current = envLogLevel() ?? level
@@ -35,23 +43,25 @@ function createLogger({ level = logLevel.INFO, logCreator = defaultLogCreator } 
   if (typeof logFunction !== 'function') logFunction = defaultLogCreator(current)
 
   const createLogFunctions = (namespace, namespaceLevel) => {
-    const write = (lvl) => (message, extra = {}) => {
-      const effective = namespaceLevel ?? current
-      if (lvl > effective || effective === logLevel.NOTHING) return
-      try {
-        logFunction({
-          namespace,
-          level: lvl,
-          label: LEVEL_NAMES[lvl],
-          log: { timestamp: new Date().toISOString(), logger: 'kafkajs', message, ...extra },
-        })
-      } catch (e) {
-        if (!warnedBroken) {
-          warnedBroken = true
-          process.stderr.write(`kafka-napi: the log function threw (reported once): ${e && e.message}\n`)
+    const write =
+      (lvl) =>
+      (message, extra = {}) => {
+        const effective = namespaceLevel ?? current
+        if (lvl > effective || effective === logLevel.NOTHING) return
+        try {
+          logFunction({
+            namespace,
+            level: lvl,
+            label: LEVEL_NAMES[lvl],
+            log: { timestamp: new Date().toISOString(), logger: 'kafkajs', message, ...extra },
+          })
+        } catch (e) {
+          if (!warnedBroken) {
+            warnedBroken = true
+            process.stderr.write(`kafka-napi: the log function threw (reported once): ${e && e.message}\n`)
+          }
         }
       }
-    }
     return {
       info: write(logLevel.INFO),
       error: write(logLevel.ERROR),

@@ -4,7 +4,7 @@
  * N times) and for trying the library without a broker. It is not Apache Kafka: no SASL, no
  * admin API, no real replication. Use `mock.brokers` as the `brokers` of `new Kafka(...)`.
  */
-const { NativeMockCluster } = require('../binding.js')
+const { NativeMockCluster } = require('./native')
 const { fromNative } = require('./errors')
 
 function call(fn) {

@@ -18,7 +18,8 @@ function murmur2(key) {
   const length4 = length >> 2
   for (let i = 0; i < length4; i++) {
     const i4 = i * 4
-    let k = (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16) + ((data[i4 + 3] & 0xff) << 24)
+    let k =
+      (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16) + ((data[i4 + 3] & 0xff) << 24)
     k = Math.imul(k, M)
     k ^= k >>> R
     k = Math.imul(k, M)
@@ -47,7 +48,11 @@ function legacyMurmur2(key) {
   const length4 = length / 4
   for (let i = 0; i < length4; i++) {
     const i4 = i * 4
-    let k = (data[i4 + 0] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16) + ((data[i4 + 3] & 0xff) << 24)
+    let k =
+      (data[i4 + 0] & 0xff) +
+      ((data[i4 + 1] & 0xff) << 8) +
+      ((data[i4 + 2] & 0xff) << 16) +
+      ((data[i4 + 3] & 0xff) << 24)
     k *= M
     k ^= k >>> R
     k *= M
@@ -55,9 +60,11 @@ function legacyMurmur2(key) {
     h ^= k
   }
   switch (length % 4) {
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 mixes the tail bytes by falling through
     case 3:
       h ^= (data[(length & ~3) + 2] & 0xff) << 16
     // falls through
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 mixes the tail bytes by falling through
     case 2:
       h ^= (data[(length & ~3) + 1] & 0xff) << 8
     // falls through

@@ -12,7 +12,7 @@
  * report is in.
  */
 const util = require('node:util')
-const { NativeProducer } = require('../binding.js')
+const { NativeProducer } = require('./native')
 const { Packer, int64String } = require('./pack')
 const { Partitioners } = require('./partitioners')
 const { producerProperties, profileProperties, brokerListOf } = require('./config')
@@ -47,7 +47,9 @@ function topicOf(sent, i) {
 
 /** Hostile input (a throwing getter, a Symbol where a string goes) still gets a typed error. */
 function asTyped(e) {
-  return e instanceof errors.KafkaJSError ? e : new KafkaJSNonRetriableError(`Invalid send: ${e && e.message}`, { cause: e })
+  return e instanceof errors.KafkaJSError
+    ? e
+    : new KafkaJSNonRetriableError(`Invalid send: ${e && e.message}`, { cause: e })
 }
 
 function describe(v) {
@@ -63,7 +65,9 @@ function bytesOf(v, what, topic) {
   if (v === null || v === undefined) return null
   if (typeof v === 'string' || Buffer.isBuffer(v)) return v
   if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
-  throw new KafkaJSNonRetriableError(`Invalid ${what} for topic "${topic}": expected a Buffer, string or null, got ${typeof v}`)
+  throw new KafkaJSNonRetriableError(
+    `Invalid ${what} for topic "${topic}": expected a Buffer, string or null, got ${typeof v}`,
+  )
 }
 
 function headersOf(headers, topic) {
@@ -87,13 +91,15 @@ function headersOf(headers, topic) {
 function timestampOf(ts, topic) {
   if (ts === undefined || ts === null) return 0
   const n = typeof ts === 'number' ? ts : Number(ts)
-  if (!Number.isFinite(n) || n < 0) throw new KafkaJSNonRetriableError(`Invalid timestamp for topic "${topic}": ${describe(ts)}`)
+  if (!Number.isFinite(n) || n < 0)
+    throw new KafkaJSNonRetriableError(`Invalid timestamp for topic "${topic}": ${describe(ts)}`)
   return n
 }
 
 function partitionOf(p, topic) {
   if (p === undefined || p === null) return -1
-  if (!Number.isInteger(p) || p < 0 || p > 2147483647) throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${describe(p)}`)
+  if (!Number.isInteger(p) || p < 0 || p > 2147483647)
+    throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${describe(p)}`)
   return p
 }
 
@@ -176,7 +182,12 @@ class SendTracker {
       } else {
         parts = new Array(n)
         for (let i = 0; i < n; i++, o += 24) {
-          parts[i] = { topic: b.readUInt32LE(o), partition: b.readInt32LE(o + 4), baseOffset: int64String(b, o + 8), logAppendTime: int64String(b, o + 16) }
+          parts[i] = {
+            topic: b.readUInt32LE(o),
+            partition: b.readInt32LE(o + 4),
+            baseOffset: int64String(b, o + 8),
+            logAppendTime: int64String(b, o + 16),
+          }
         }
       }
       this.settle(id, error === null ? null : new Error(error), parts)
@@ -196,7 +207,8 @@ class SendTracker {
     this.queuedMeta = []
     this.packer.reset()
     this.drain()
-    for (const p of this.pending.values()) p.reject(new KafkaJSError('The producer was disconnected before the send completed', { retriable: false }))
+    for (const p of this.pending.values())
+      p.reject(new KafkaJSError('The producer was disconnected before the send completed', { retriable: false }))
     this.pending.clear()
     this.release()
   }
@@ -232,7 +244,12 @@ class Producer {
 
   /** What `util.inspect` and `JSON.stringify` show: no configuration, so no secret. */
   toJSON() {
-    return { clientId: this._settings.props['client.id'], state: this._state, idempotent: this._settings.idempotent, transactional: Boolean(this._config.transactionalId) }
+    return {
+      clientId: this._settings.props['client.id'],
+      state: this._state,
+      idempotent: this._settings.idempotent,
+      transactional: Boolean(this._config.transactionalId),
+    }
   }
 
   [util.inspect.custom]() {
@@ -316,10 +333,19 @@ class Producer {
 
   _connectError(err, brokers) {
     const last = this._lastClientError
-    if (last && last.code === -169) return new errors.KafkaJSSASLAuthenticationError(`SASL authentication failed: ${last.message}`)
-    if (last && last.code === -181) return new KafkaJSConnectionError(`TLS error connecting to ${brokers}: ${last.message}`, { code: 'SSL', cause: err })
+    if (last && last.code === -169)
+      return new errors.KafkaJSSASLAuthenticationError(`SASL authentication failed: ${last.message}`)
+    if (last && last.code === -181)
+      return new KafkaJSConnectionError(`TLS error connecting to ${brokers}: ${last.message}`, {
+        code: 'SSL',
+        cause: err,
+      })
     const detail = last ? last.message : err.message
-    return new KafkaJSConnectionError(`Connection error: failed to connect to ${brokers}: ${detail}`, { broker: brokers, code: last ? last.name : undefined, cause: err })
+    return new KafkaJSConnectionError(`Connection error: failed to connect to ${brokers}: ${detail}`, {
+      broker: brokers,
+      code: last ? last.name : undefined,
+      cause: err,
+    })
   }
 
   _onNativeEvent(json) {
@@ -346,7 +372,8 @@ class Producer {
   _profile({ acks, timeout, compression }) {
     // Most sends repeat the previous send's options: skip building the key.
     const last = this._lastProfile
-    if (last !== null && last.acks === acks && last.timeout === timeout && last.compression === compression) return last.id
+    if (last !== null && last.acks === acks && last.timeout === timeout && last.compression === compression)
+      return last.id
     const id = this._profileFor(acks, timeout, compression)
     this._lastProfile = { acks, timeout, compression, id }
     return id
@@ -360,12 +387,17 @@ class Producer {
       const [first] = this._profiles.keys()
       const [a0, , c0] = first.split('|')
       if (String(acks) !== a0 || String(compression) !== c0) {
-        throw new KafkaJSNonRetriableError(`A transactional producer sends with one set of options (acks ${a0}, compression ${c0}); got acks ${acks}, compression ${compression}`)
+        throw new KafkaJSNonRetriableError(
+          `A transactional producer sends with one set of options (acks ${a0}, compression ${c0}); got acks ${acks}, compression ${compression}`,
+        )
       }
       return this._profiles.get(first).id
     }
     if (p === undefined) {
-      const { overrides, deliveryTimeout, enqueueTimeout } = profileProperties({ acks, timeout, compression }, this._settings)
+      const { overrides, deliveryTimeout, enqueueTimeout } = profileProperties(
+        { acks, timeout, compression },
+        this._settings,
+      )
       let id
       try {
         id = this._native.addProfile(overrides, enqueueTimeout)
@@ -392,7 +424,9 @@ class Producer {
     if (this._transaction) {
       // kafkajs leaves an open transaction to time out on the broker; abort it now instead.
       const txn = this._transaction
-      await this._txnCall((native, timeout) => native.abortTransaction(timeout)).catch((e) => this._logger.warn('Aborting the open transaction on disconnect failed', { error: e.message }))
+      await this._txnCall((native, timeout) => native.abortTransaction(timeout)).catch((e) =>
+        this._logger.warn('Aborting the open transaction on disconnect failed', { error: e.message }),
+      )
       txn._end()
     }
     this._disconnecting = (async () => {
@@ -416,7 +450,8 @@ class Producer {
     if (sends) sends.flush()
     try {
       const { unflushed } = await native.close(this._config.disconnectTimeout ?? 30000)
-      if (unflushed > 0) this._logger.warn(`Disconnected with ${unflushed} undelivered messages; their sends were rejected`)
+      if (unflushed > 0)
+        this._logger.warn(`Disconnected with ${unflushed} undelivered messages; their sends were rejected`)
     } finally {
       native.clearEventListener()
       // Every send has finished by now (close purges what it could not flush): settle them all.
@@ -452,7 +487,8 @@ class Producer {
       // The common case runs synchronously up to the native call: one Promise per send (the
       // tracker's) plus its mapping, no async frames. Waiting for a connect in progress or for a
       // custom partitioner's metadata takes the async path.
-      if (this._state !== 'connected' || this._partitioner) return this._sendBatchAsync(batch).catch((e) => Promise.reject(this._rejectBatch(batch, e)))
+      if (this._state !== 'connected' || this._partitioner)
+        return this._sendBatchAsync(batch).catch((e) => Promise.reject(this._rejectBatch(batch, e)))
       const v = this._validate(batch)
       this._checkCanSend()
       const profile = this._profile(v)
@@ -470,13 +506,20 @@ class Producer {
   }
 
   _reportRejectedBatch(batch, error) {
-    if (!this._emitter.hasListeners(PRODUCER_EVENTS.DELIVERY_FAILURE) && !this._onDeliveryFailure && !this._failureLog) return
+    if (!this._emitter.hasListeners(PRODUCER_EVENTS.DELIVERY_FAILURE) && !this._onDeliveryFailure && !this._failureLog)
+      return
     try {
       const topicMessages = batch && Array.isArray(batch.topicMessages) ? batch.topicMessages : []
       for (const tm of topicMessages) {
         if (!tm || !Array.isArray(tm.messages)) continue
         for (const message of tm.messages) {
-          this._reportFailure({ topic: tm.topic, partition: message && Number.isInteger(message.partition) ? message.partition : undefined, message, error, attempts: 0 })
+          this._reportFailure({
+            topic: tm.topic,
+            partition: message && Number.isInteger(message.partition) ? message.partition : undefined,
+            message,
+            error,
+            attempts: 0,
+          })
         }
       }
     } catch (e) {
@@ -488,18 +531,29 @@ class Producer {
   /** Validates as kafkajs does (same order, same messages); returns the send's options. */
   _validate(batch) {
     if (batch === null || typeof batch !== 'object') throw new KafkaJSNonRetriableError('Invalid batch')
-    const { acks = -1, timeout = this._kafka._config.requestTimeout ?? 30000, compression = 0, topicMessages = [] } = batch
+    const {
+      acks = -1,
+      timeout = this._kafka._config.requestTimeout ?? 30000,
+      compression = 0,
+      topicMessages = [],
+    } = batch
     if (this._settings.idempotent && acks !== -1) {
-      throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees")
+      throw new KafkaJSNonRetriableError(
+        "Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees",
+      )
     }
-    if (!Array.isArray(topicMessages)) throw new KafkaJSNonRetriableError(`Invalid topicMessages: ${describe(topicMessages)}`)
+    if (!Array.isArray(topicMessages))
+      throw new KafkaJSNonRetriableError(`Invalid topicMessages: ${describe(topicMessages)}`)
     for (const tm of topicMessages) {
       if (!tm || !tm.topic || typeof tm.topic !== 'string') throw new KafkaJSNonRetriableError('Invalid topic')
       const { topic, messages } = tm
-      if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${messages}] for topic "${topic}"`)
+      if (!Array.isArray(messages))
+        throw new KafkaJSNonRetriableError(`Invalid messages array [${messages}] for topic "${topic}"`)
       for (const m of messages) {
-        if (m === null || typeof m !== 'object') throw new KafkaJSNonRetriableError(`Invalid message for topic "${topic}": ${describe(m)}`)
-        if (m.value === undefined) throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${describe(m)}`)
+        if (m === null || typeof m !== 'object')
+          throw new KafkaJSNonRetriableError(`Invalid message for topic "${topic}": ${describe(m)}`)
+        if (m.value === undefined)
+          throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${describe(m)}`)
       }
     }
     return { acks, timeout, compression, topicMessages }
@@ -507,11 +561,15 @@ class Producer {
 
   _checkCanSend() {
     if (this._state === 'disconnecting') {
-      throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore")
+      throw new KafkaJSNonRetriableError(
+        "The producer is disconnecting; therefore, it can't safely accept messages anymore",
+      )
     }
     if (this._state !== 'connected') throw new KafkaJSError('The producer is disconnected')
     if (this._config.transactionalId && !this._transaction) {
-      throw new KafkaJSNonRetriableError('A transactional producer sends only inside a transaction: use producer.transaction() and transaction.send()')
+      throw new KafkaJSNonRetriableError(
+        'A transactional producer sends only inside a transaction: use producer.transaction() and transaction.send()',
+      )
     }
   }
 
@@ -540,7 +598,9 @@ class Producer {
     const packer = this._sends.packer
     if (packer.writing) {
       // Only user code running inside a send (a partitioner, a getter on a message) gets here.
-      throw new KafkaJSNonRetriableError('A send cannot be started from inside another send (from a partitioner or a message getter)')
+      throw new KafkaJSNonRetriableError(
+        'A send cannot be started from inside another send (from a partitioner or a message getter)',
+      )
     }
     const topics = []
     // One topic (nearly every send): no index map to build.
@@ -567,7 +627,14 @@ class Producer {
           if (partition < 0 && this._partitioner) {
             partition = partitionOf(this._partitioner({ topic, partitionMetadata, message: m }), topic)
           }
-          packer.add(ti, partition, timestampOf(m.timestamp, topic), key, bytesOf(m.value, 'message value', topic), headersOf(m.headers, topic))
+          packer.add(
+            ti,
+            partition,
+            timestampOf(m.timestamp, topic),
+            key,
+            bytesOf(m.value, 'message value', topic),
+            headersOf(m.headers, topic),
+          )
           sent.messages.push(m)
         }
         sent.ends.push(sent.messages.length)
@@ -611,7 +678,13 @@ class Producer {
     if (!t || t.partitions.length === 0) {
       throw new errors.KafkaJSTopicMetadataNotLoaded(`Failed to load metadata for topic "${topic}"`, { topic })
     }
-    const partitions = t.partitions.map((p) => ({ partitionErrorCode: p.partitionErrorCode, partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
+    const partitions = t.partitions.map((p) => ({
+      partitionErrorCode: p.partitionErrorCode,
+      partitionId: p.partitionId,
+      leader: p.leader,
+      replicas: p.replicas,
+      isr: p.isr,
+    }))
     partitions.sort((a, b) => a.partitionId - b.partitionId)
     this._metadata.set(topic, { at: Date.now(), partitions })
     return partitions
@@ -629,13 +702,22 @@ class Producer {
     Object.defineProperty(err, REPORTED, { value: true })
     if (!err.failures) {
       // Not per-message (the send was refused whole, or never completed): report every message.
-      sent.messages.forEach((message, i) => this._reportFailure({ topic: topicOf(sent, i), partition: Number.isInteger(message.partition) ? message.partition : undefined, message, error: err, attempts: null }))
+      sent.messages.forEach((message, i) => {
+        this._reportFailure({
+          topic: topicOf(sent, i),
+          partition: Number.isInteger(message.partition) ? message.partition : undefined,
+          message,
+          error: err,
+          attempts: null,
+        })
+      })
       return err
     }
     const failures = err.failures
     for (const f of failures) {
       const message = sent.messages[f.index]
-      const error = failures.length === 1 || f.code === failures[0].code ? err : errorForCode(f.code, f.name, f.message, context)
+      const error =
+        failures.length === 1 || f.code === failures[0].code ? err : errorForCode(f.code, f.name, f.message, context)
       const report = {
         topic: message ? topicOf(sent, f.index) : topics[f.topic],
         partition: f.partition >= 0 ? f.partition : undefined,
@@ -660,7 +742,8 @@ class Producer {
     if (this._onDeliveryFailure) {
       try {
         const r = this._onDeliveryFailure(report)
-        if (r && typeof r.catch === 'function') r.catch((e) => this._logger.error('onDeliveryFailure rejected', { error: e && e.message }))
+        if (r && typeof r.catch === 'function')
+          r.catch((e) => this._logger.error('onDeliveryFailure rejected', { error: e && e.message }))
       } catch (e) {
         this._logger.error('onDeliveryFailure threw', { error: e && e.message })
       }
@@ -676,9 +759,12 @@ class Producer {
 
   /** Begins a transaction (kafkajs's Transaction); needs `transactionalId`. */
   async transaction() {
-    if (!this._config.transactionalId) throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer')
+    if (!this._config.transactionalId)
+      throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer')
     if (this._transaction) {
-      throw new KafkaJSNonRetriableError('There is already an ongoing transaction for this producer. Please end the transaction before beginning another.')
+      throw new KafkaJSNonRetriableError(
+        'There is already an ongoing transaction for this producer. Please end the transaction before beginning another.',
+      )
     }
     if (this._state === 'connecting') await this._connecting.catch(() => {})
     if (this._state !== 'connected') throw new KafkaJSError('The producer is disconnected')

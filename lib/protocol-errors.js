@@ -6,7 +6,9 @@
  */
 
 // kafkajs's retriable protocol codes.
-const RETRIABLE = new Set([2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88])
+const RETRIABLE = new Set([
+  2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88,
+])
 
 const TYPES = [
   [-1, 'UNKNOWN', 'The server experienced an unexpected error when processing the request'],
@@ -14,7 +16,11 @@ const TYPES = [
   [2, 'CORRUPT_MESSAGE', 'This message has failed its CRC checksum, exceeds the valid size, or is otherwise corrupt'],
   [3, 'UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition'],
   [4, 'INVALID_FETCH_SIZE', 'The requested fetch size is invalid'],
-  [5, 'LEADER_NOT_AVAILABLE', 'There is no leader for this topic-partition as we are in the middle of a leadership election'],
+  [
+    5,
+    'LEADER_NOT_AVAILABLE',
+    'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  ],
   [6, 'NOT_LEADER_FOR_PARTITION', 'This server is not the leader for that topic-partition'],
   [7, 'REQUEST_TIMED_OUT', 'The request timed out'],
   [8, 'BROKER_NOT_AVAILABLE', 'The broker is not available'],
@@ -27,12 +33,24 @@ const TYPES = [
   [15, 'GROUP_COORDINATOR_NOT_AVAILABLE', 'The group coordinator is not available'],
   [16, 'NOT_COORDINATOR_FOR_GROUP', 'This is not the correct coordinator for this group'],
   [17, 'INVALID_TOPIC_EXCEPTION', 'The request attempted to perform an operation on an invalid topic'],
-  [18, 'RECORD_LIST_TOO_LARGE', 'The request included message batch larger than the configured segment size on the server'],
+  [
+    18,
+    'RECORD_LIST_TOO_LARGE',
+    'The request included message batch larger than the configured segment size on the server',
+  ],
   [19, 'NOT_ENOUGH_REPLICAS', 'Messages are rejected since there are fewer in-sync replicas than required'],
-  [20, 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'Messages are written to the log, but to fewer in-sync replicas than required'],
+  [
+    20,
+    'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+    'Messages are written to the log, but to fewer in-sync replicas than required',
+  ],
   [21, 'INVALID_REQUIRED_ACKS', 'Produce request specified an invalid value for required acks'],
   [22, 'ILLEGAL_GENERATION', 'Specified group generation id is not valid'],
-  [23, 'INCONSISTENT_GROUP_PROTOCOL', "The group member's supported protocols are incompatible with those of existing members"],
+  [
+    23,
+    'INCONSISTENT_GROUP_PROTOCOL',
+    "The group member's supported protocols are incompatible with those of existing members",
+  ],
   [24, 'INVALID_GROUP_ID', 'The configured groupId is invalid'],
   [25, 'UNKNOWN_MEMBER_ID', 'The coordinator is not aware of this member'],
   [26, 'INVALID_SESSION_TIMEOUT', 'The session timeout is not within the range allowed by the broker'],
@@ -51,32 +69,72 @@ const TYPES = [
   [39, 'INVALID_REPLICA_ASSIGNMENT', 'Replica assignment is invalid'],
   [40, 'INVALID_CONFIG', 'Configuration is invalid'],
   [41, 'NOT_CONTROLLER', 'This is not the correct controller for this cluster'],
-  [42, 'INVALID_REQUEST', 'This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker'],
+  [
+    42,
+    'INVALID_REQUEST',
+    'This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker',
+  ],
   [43, 'UNSUPPORTED_FOR_MESSAGE_FORMAT', 'The message format version on the broker does not support the request'],
   [44, 'POLICY_VIOLATION', 'Request parameters do not satisfy the configured policy'],
   [45, 'OUT_OF_ORDER_SEQUENCE_NUMBER', 'The broker received an out of order sequence number'],
   [46, 'DUPLICATE_SEQUENCE_NUMBER', 'The broker received a duplicate sequence number'],
-  [47, 'INVALID_PRODUCER_EPOCH', "Producer attempted an operation with an old epoch. Either there is a newer producer with the same transactionalId, or the producer's transaction has been expired by the broker"],
+  [
+    47,
+    'INVALID_PRODUCER_EPOCH',
+    "Producer attempted an operation with an old epoch. Either there is a newer producer with the same transactionalId, or the producer's transaction has been expired by the broker",
+  ],
   [48, 'INVALID_TXN_STATE', 'The producer attempted a transactional operation in an invalid state'],
-  [49, 'INVALID_PRODUCER_ID_MAPPING', 'The producer attempted to use a producer id which is not currently assigned to its transactional id'],
-  [50, 'INVALID_TRANSACTION_TIMEOUT', 'The transaction timeout is larger than the maximum value allowed by the broker (as configured by max.transaction.timeout.ms)'],
-  [51, 'CONCURRENT_TRANSACTIONS', 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'],
-  [52, 'TRANSACTION_COORDINATOR_FENCED', 'Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator for a given producer'],
+  [
+    49,
+    'INVALID_PRODUCER_ID_MAPPING',
+    'The producer attempted to use a producer id which is not currently assigned to its transactional id',
+  ],
+  [
+    50,
+    'INVALID_TRANSACTION_TIMEOUT',
+    'The transaction timeout is larger than the maximum value allowed by the broker (as configured by max.transaction.timeout.ms)',
+  ],
+  [
+    51,
+    'CONCURRENT_TRANSACTIONS',
+    'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+  ],
+  [
+    52,
+    'TRANSACTION_COORDINATOR_FENCED',
+    'Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator for a given producer',
+  ],
   [53, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'Transactional Id authorization failed'],
   [54, 'SECURITY_DISABLED', 'Security features are disabled'],
   [55, 'OPERATION_NOT_ATTEMPTED', 'The broker did not attempt to execute this operation'],
   [56, 'KAFKA_STORAGE_ERROR', 'Disk error when trying to access log file on the disk'],
   [57, 'LOG_DIR_NOT_FOUND', 'The user-specified log directory is not found in the broker config'],
   [58, 'SASL_AUTHENTICATION_FAILED', 'SASL Authentication failed'],
-  [59, 'UNKNOWN_PRODUCER_ID', 'This exception is raised by the broker if it could not locate the producer metadata associated with the producerId in question'],
+  [
+    59,
+    'UNKNOWN_PRODUCER_ID',
+    'This exception is raised by the broker if it could not locate the producer metadata associated with the producerId in question',
+  ],
   [60, 'REASSIGNMENT_IN_PROGRESS', 'A partition reassignment is in progress'],
   [67, 'INVALID_PRINCIPAL_TYPE', 'Principal type is not supported'],
-  [72, 'LISTENER_NOT_FOUND', 'There is no listener on the leader broker that matches the listener on which metadata request was processed'],
+  [
+    72,
+    'LISTENER_NOT_FOUND',
+    'There is no listener on the leader broker that matches the listener on which metadata request was processed',
+  ],
   [74, 'FENCED_LEADER_EPOCH', 'The leader epoch in the request is older than the epoch on the broker'],
   [75, 'UNKNOWN_LEADER_EPOCH', 'The leader epoch in the request is newer than the epoch on the broker'],
-  [76, 'UNSUPPORTED_COMPRESSION_TYPE', 'The requesting client does not support the compression type of given partition'],
+  [
+    76,
+    'UNSUPPORTED_COMPRESSION_TYPE',
+    'The requesting client does not support the compression type of given partition',
+  ],
   [77, 'STALE_BROKER_EPOCH', 'Broker epoch has changed'],
-  [78, 'OFFSET_NOT_AVAILABLE', 'The leader high watermark has not caught up from a recent leader election so the offsets cannot be guaranteed to be monotonically increasing'],
+  [
+    78,
+    'OFFSET_NOT_AVAILABLE',
+    'The leader high watermark has not caught up from a recent leader election so the offsets cannot be guaranteed to be monotonically increasing',
+  ],
   [80, 'PREFERRED_LEADER_NOT_AVAILABLE', 'The preferred leader was not available'],
   [83, 'ELIGIBLE_LEADERS_NOT_AVAILABLE', 'Eligible topic partition leaders are not available'],
   [84, 'ELECTION_NOT_NEEDED', 'Leader election not needed for topic partition'],
@@ -87,14 +145,27 @@ const TYPES = [
   [93, 'UNACCEPTABLE_CREDENTIAL', 'Requested credential would not meet criteria for acceptability'],
   [100, 'UNKNOWN_TOPIC_ID', 'This server does not host this topic ID'],
   [107, 'INELIGIBLE_REPLICA', 'The new ISR contains at least one ineligible replica'],
-  [108, 'NEW_LEADER_ELECTED', 'The AlterPartition request successfully updated the partition state but the leader has changed'],
+  [
+    108,
+    'NEW_LEADER_ELECTED',
+    'The AlterPartition request successfully updated the partition state but the leader has changed',
+  ],
 ]
 
-const BY_CODE = new Map(TYPES.map(([code, type, message]) => [code, { code, type, message, retriable: RETRIABLE.has(code) }]))
+const BY_CODE = new Map(
+  TYPES.map(([code, type, message]) => [code, { code, type, message, retriable: RETRIABLE.has(code) }]),
+)
 
 /** `{ code, type, message, retriable }` for a protocol error code; unknown codes are not retriable. */
 function protocolError(code) {
-  return BY_CODE.get(code) || { code, type: 'KAFKA_ERROR_' + code, message: `Kafka protocol error ${code}`, retriable: RETRIABLE.has(code) }
+  return (
+    BY_CODE.get(code) || {
+      code,
+      type: `KAFKA_ERROR_${code}`,
+      message: `Kafka protocol error ${code}`,
+      retriable: RETRIABLE.has(code),
+    }
+  )
 }
 
 module.exports = { protocolError, RETRIABLE }

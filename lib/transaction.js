@@ -35,18 +35,25 @@ class Transaction {
   /** `{ consumerGroupId, topics: [{ topic, partitions: [{ partition, offset }] }] }` */
   async sendOffsets({ consumerGroupId, topics } = {}) {
     this._check()
-    if (typeof consumerGroupId !== 'string' || !consumerGroupId) throw new KafkaJSNonRetriableError('Invalid consumerGroupId')
-    if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError('Invalid topics: expected [{ topic, partitions: [{ partition, offset }] }]')
+    if (typeof consumerGroupId !== 'string' || !consumerGroupId)
+      throw new KafkaJSNonRetriableError('Invalid consumerGroupId')
+    if (!Array.isArray(topics))
+      throw new KafkaJSNonRetriableError('Invalid topics: expected [{ topic, partitions: [{ partition, offset }] }]')
     const offsets = []
     for (const { topic, partitions } of topics) {
-      if (typeof topic !== 'string' || !Array.isArray(partitions)) throw new KafkaJSNonRetriableError('Invalid topics: expected [{ topic, partitions: [{ partition, offset }] }]')
+      if (typeof topic !== 'string' || !Array.isArray(partitions))
+        throw new KafkaJSNonRetriableError('Invalid topics: expected [{ topic, partitions: [{ partition, offset }] }]')
       for (const { partition, offset } of partitions) {
-        if (!Number.isInteger(partition) || partition < 0) throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${partition}`)
-        if (!/^\d+$/.test(String(offset))) throw new KafkaJSNonRetriableError(`Invalid offset for topic "${topic}" partition ${partition}: ${offset}`)
+        if (!Number.isInteger(partition) || partition < 0)
+          throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${partition}`)
+        if (!/^\d+$/.test(String(offset)))
+          throw new KafkaJSNonRetriableError(`Invalid offset for topic "${topic}" partition ${partition}: ${offset}`)
         offsets.push({ topic, partition, offset: String(offset) })
       }
     }
-    return this._producer._txnCall((native, timeout) => native.sendOffsetsToTransaction(consumerGroupId, offsets, timeout))
+    return this._producer._txnCall((native, timeout) =>
+      native.sendOffsetsToTransaction(consumerGroupId, offsets, timeout),
+    )
   }
 
   async commit() {

@@ -121,7 +121,7 @@ class KafkaNapiClient extends ClientProxy {
   }
 
   /** `send`'s request/reply: always fails, see NO_REQUEST_REPLY. */
-  publish(packet, callback) {
+  publish(_packet, callback) {
     callback({ err: new Error(NO_REQUEST_REPLY) })
     return () => {}
   }

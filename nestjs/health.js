@@ -39,7 +39,10 @@ class KafkaProducerHealthIndicator {
   async isHealthy(key = 'kafka', name) {
     const producer = this.moduleRef.get(getProducerToken(name), { strict: false })
     const state = isConnected(producer)
-    if (state === undefined) throw new Error(`The producer ${getProducerToken(name)} was not created by KafkaProducerModule: its connection is not tracked`)
+    if (state === undefined)
+      throw new Error(
+        `The producer ${getProducerToken(name)} was not created by KafkaProducerModule: its connection is not tracked`,
+      )
     if (state) return { [key]: { status: 'up' } }
     const message = 'The Kafka producer is not connected'
     throw healthCheckError(message, { [key]: { status: 'down', message } })

@@ -1,10 +1,10 @@
 // Types for 'kafka-napi/nestjs'. KafkaNapiClient's types come from @nestjs/microservices
 // (an optional peer dependency): projects without it need `skipLibCheck` (Nest's default).
-import type { DynamicModule, ModuleMetadata, InjectionToken, OptionalFactoryDependency } from '@nestjs/common'
+import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common'
 import type { ModuleRef } from '@nestjs/core'
 import type { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices'
 import type { Observable } from 'rxjs'
-import type { Kafka, KafkaConfig, Producer, ProducerConfig, RecordMetadata, CompressionTypes } from '..'
+import type { CompressionTypes, Kafka, KafkaConfig, Producer, ProducerConfig, RecordMetadata } from '..'
 
 export interface KafkaProducerOptions {
   /** The Kafka client config (brokers, clientId, ssl, sasl, ...). */

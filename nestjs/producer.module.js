@@ -66,9 +66,14 @@ function nestLogCreator(context) {
 
 function createProducer(options, name) {
   if (!options || typeof options !== 'object' || !options.client) {
-    throw new Error(`KafkaProducerModule${name ? ` "${name}"` : ''}: options.client (the Kafka config with brokers) is required`)
+    throw new Error(
+      `KafkaProducerModule${name ? ` "${name}"` : ''}: options.client (the Kafka config with brokers) is required`,
+    )
   }
-  const client = { logCreator: nestLogCreator(name ? `KafkaNapiProducer:${name}` : 'KafkaNapiProducer'), ...options.client }
+  const client = {
+    logCreator: nestLogCreator(name ? `KafkaNapiProducer:${name}` : 'KafkaNapiProducer'),
+    ...options.client,
+  }
   const producer = new Kafka(client).producer(options.producer)
   connected.set(producer, false)
   producer.on(producer.events.CONNECT, () => connected.set(producer, true))

@@ -15,9 +15,14 @@ const LABELS = { 'kafka-napi': 'kafka-napi', kafkajs: 'kafkajs', floor: 'floor (
 
 function run(args, timeout) {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: ROOT, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (error.code ?? error.signal) : 0, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      args,
+      { cwd: ROOT, timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (error.code ?? error.signal) : 0, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -29,7 +34,10 @@ describe('npm run bench --quick', () => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-spec-'))
     const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:19092'
     // Up to ~20 s of benchmark; building the floor on a fresh checkout adds about a minute.
-    result = await run(['bench/run.js', '--quick', '--clients', CLIENTS.join(','), '--brokers', brokers, '--out', out], 270000)
+    result = await run(
+      ['bench/run.js', '--quick', '--clients', CLIENTS.join(','), '--brokers', brokers, '--out', out],
+      270000,
+    )
   }, 300000)
 
   afterAll(() => {
@@ -83,7 +91,18 @@ describe('bench rounds', () => {
       maxRssKb: rss,
       wallSeconds: 10,
       error,
-      combos: error ? [] : [{ size: 100, acks: 1, w2: { msgsPerSec: rates[1], reps: rates.map((msgsPerSec) => ({ msgsPerSec, cpuPerMillion: 1e6 / msgsPerSec })) } }],
+      combos: error
+        ? []
+        : [
+            {
+              size: 100,
+              acks: 1,
+              w2: {
+                msgsPerSec: rates[1],
+                reps: rates.map((msgsPerSec) => ({ msgsPerSec, cpuPerMillion: 1e6 / msgsPerSec })),
+              },
+            },
+          ],
     })
     const merged = mergeRounds([round([10, 20, 30], 100), round([40, 50, 60], 300)])
     expect(merged.rounds).toBe(2)

@@ -13,7 +13,12 @@ const { killNode, startNode, waitIsr } = require('../helpers/cluster')
 const kafka = () => new Kafka({ clientId: 'acks-spec', brokers: clusterBrokers(), logLevel: logLevel.NOTHING })
 
 async function topicWith(minIsr) {
-  return createTopic({ partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': minIsr }, brokerList: clusterBrokers() })
+  return createTopic({
+    partitions: 1,
+    replicationFactor: 3,
+    configs: { 'min.insync.replicas': minIsr },
+    brokerList: clusterBrokers(),
+  })
 }
 
 /** Kills one follower of partition 0 and waits until the ISR no longer has it. */
@@ -60,7 +65,10 @@ describe('acks and min.insync.replicas with one follower down (RF 3)', () => {
     } finally {
       await p.disconnect()
     }
-    expect((await readBack(topic, 2, { brokerList: clusterBrokers() })).map((m) => m.value.toString())).toEqual(['all', 'leader'])
+    expect((await readBack(topic, 2, { brokerList: clusterBrokers() })).map((m) => m.value.toString())).toEqual([
+      'all',
+      'leader',
+    ])
   })
 
   test('min.insync.replicas=3: every acks=-1 send is refused with NOT_ENOUGH_REPLICAS after bounded retries; acks=1 succeeds; failures are reported, logged and replayable', async () => {
@@ -70,12 +78,18 @@ describe('acks and min.insync.replicas with one follower down (RF 3)', () => {
     const callbacks = []
     const events = []
     down = await downOneFollower(topic)
-    const p = kafka().producer({ retry: { retries: 2, initialRetryTime: 100 }, failureLog, onDeliveryFailure: (r) => callbacks.push(r) })
+    const p = kafka().producer({
+      retry: { retries: 2, initialRetryTime: 100 },
+      failureLog,
+      onDeliveryFailure: (r) => callbacks.push(r),
+    })
     p.on(p.events.DELIVERY_FAILURE, (e) => events.push(e.payload))
     await p.connect()
     try {
       for (let i = 0; i < 3; i++) {
-        const err = await p.send({ topic, acks: -1, messages: [{ key: `k${i}`, value: `refused-${i}`, headers: { n: String(i) } }] }).catch((e) => e)
+        const err = await p
+          .send({ topic, acks: -1, messages: [{ key: `k${i}`, value: `refused-${i}`, headers: { n: String(i) } }] })
+          .catch((e) => e)
         expect(err).toBeInstanceOf(KafkaJSNumberOfRetriesExceeded)
         expect(err.retriable).toBe(false)
         expect(err.type).toBe('NOT_ENOUGH_REPLICAS')
@@ -93,12 +107,14 @@ describe('acks and min.insync.replicas with one follower down (RF 3)', () => {
       await p.disconnect()
     }
     for (const reports of [events, callbacks]) {
-      expect(reports.map((r) => [r.topic, r.message.value, r.error.type])).toEqual([0, 1, 2].map((i) => [topic, `refused-${i}`, 'NOT_ENOUGH_REPLICAS']))
+      expect(reports.map((r) => [r.topic, r.message.value, r.error.type])).toEqual(
+        [0, 1, 2].map((i) => [topic, `refused-${i}`, 'NOT_ENOUGH_REPLICAS']),
+      )
     }
     const logged = failureLog.entries()
-    expect(logged.map((e) => [e.topic, e.key.toString(), e.value.toString(), e.headers.n.toString(), e.error.type])).toEqual(
-      [0, 1, 2].map((i) => [topic, `k${i}`, `refused-${i}`, String(i), 'NOT_ENOUGH_REPLICAS']),
-    )
+    expect(
+      logged.map((e) => [e.topic, e.key.toString(), e.value.toString(), e.headers.n.toString(), e.error.type]),
+    ).toEqual([0, 1, 2].map((i) => [topic, `k${i}`, `refused-${i}`, String(i), 'NOT_ENOUGH_REPLICAS']))
 
     // Bring the follower back; once the ISR is whole again, replay the log.
     startNode(down)
@@ -113,6 +129,12 @@ describe('acks and min.insync.replicas with one follower down (RF 3)', () => {
     }
     expect(failureLog.entries()).toEqual([])
     const got = await readBack(topic, 5, { brokerList: clusterBrokers() })
-    expect(got.map((m) => m.value.toString()).sort()).toEqual(['acks0 fire and forget', 'acks1 still works', 'refused-0', 'refused-1', 'refused-2'])
+    expect(got.map((m) => m.value.toString()).sort()).toEqual([
+      'acks0 fire and forget',
+      'acks1 still works',
+      'refused-0',
+      'refused-1',
+      'refused-2',
+    ])
   })
 })

@@ -15,9 +15,18 @@ const PER_SEND = 500
 const IN_FLIGHT = 8
 
 async function streamAndKill({ idempotent }) {
-  const topic = await createTopic({ partitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': 2 }, brokerList: clusterBrokers() })
+  const topic = await createTopic({
+    partitions: 3,
+    replicationFactor: 3,
+    configs: { 'min.insync.replicas': 2 },
+    brokerList: clusterBrokers(),
+  })
   const state = await waitIsr(topic, 3, 0)
-  const producer = new Kafka({ clientId: 'leader-dies', brokers: clusterBrokers(), logLevel: logLevel.NOTHING }).producer({ idempotent, retry: { retries: 10 } })
+  const producer = new Kafka({
+    clientId: 'leader-dies',
+    brokers: clusterBrokers(),
+    logLevel: logLevel.NOTHING,
+  }).producer({ idempotent, retry: { retries: 10 } })
   await producer.connect()
   let killed = null
   const failures = []
@@ -80,6 +89,8 @@ describe(`a partition leader is SIGKILLed midway through ${TOTAL} messages`, () 
     expect(failures).toEqual([])
     const { missing, duplicates, outOfOrder } = analyse(got)
     expect(missing).toEqual([])
-    console.log(`without idempotence: ${got.length} messages read for ${TOTAL} sent, ${duplicates} duplicated, ${outOfOrder} out of order`)
+    console.log(
+      `without idempotence: ${got.length} messages read for ${TOTAL} sent, ${duplicates} duplicated, ${outOfOrder} out of order`,
+    )
   }, 300000)
 })

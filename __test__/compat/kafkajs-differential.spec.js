@@ -14,7 +14,9 @@ const clients = {
 const partitioners = { kafkajs: kafkajs.Partitioners, ours: ours.Partitioners }
 
 describe('partitions of 10,000 keys on a 7-partition topic', () => {
-  const keys = Array.from({ length: 10000 }, (_, i) => (i % 10 === 0 ? crypto.createHash('sha1').update(String(i)).digest() : `key-${i}-${'x'.repeat(i % 13)}`))
+  const keys = Array.from({ length: 10000 }, (_, i) =>
+    i % 10 === 0 ? crypto.createHash('sha1').update(String(i)).digest() : `key-${i}-${'x'.repeat(i % 13)}`,
+  )
 
   async function placement(name, partitioner) {
     const topic = await createTopic({ partitions: 7 })
@@ -22,7 +24,10 @@ describe('partitions of 10,000 keys on a 7-partition topic', () => {
     await producer.connect()
     try {
       for (let i = 0; i < keys.length; i += 1000) {
-        await producer.send({ topic, messages: keys.slice(i, i + 1000).map((key, j) => ({ key, value: String(i + j) })) })
+        await producer.send({
+          topic,
+          messages: keys.slice(i, i + 1000).map((key, j) => ({ key, value: String(i + j) })),
+        })
       }
     } finally {
       await producer.disconnect()
@@ -33,12 +38,15 @@ describe('partitions of 10,000 keys on a 7-partition topic', () => {
     return byIndex
   }
 
-  test.each(['DefaultPartitioner', 'LegacyPartitioner'])('%s: every key lands where kafkajs puts it', async (partitioner) => {
-    const [theirs, mine] = [await placement('kafkajs', partitioner), await placement('ours', partitioner)]
-    const differing = theirs.map((p, i) => (p === mine[i] ? null : i)).filter((i) => i !== null)
-    expect(differing).toEqual([])
-    expect(new Set(mine).size).toBe(7)
-  })
+  test.each(['DefaultPartitioner', 'LegacyPartitioner'])(
+    '%s: every key lands where kafkajs puts it',
+    async (partitioner) => {
+      const [theirs, mine] = [await placement('kafkajs', partitioner), await placement('ours', partitioner)]
+      const differing = theirs.map((p, i) => (p === mine[i] ? null : i)).filter((i) => i !== null)
+      expect(differing).toEqual([])
+      expect(new Set(mine).size).toBe(7)
+    },
+  )
 })
 
 describe('RecordMetadata and errors match kafkajs', () => {
@@ -58,8 +66,17 @@ describe('RecordMetadata and errors match kafkajs', () => {
       results[name] = await run(name, async (p) => {
         await p.connect()
         await p.send({ topic, messages: [{ value: 'a', partition: 1 }] })
-        const r = await p.send({ topic, messages: [{ value: 'b', partition: 0 }, { value: 'c', partition: 1 }, { value: 'd', partition: 1 }] })
-        return r.map(({ topicName, ...rest }) => ({ ...rest, topicName: typeof topicName })).sort((x, y) => x.partition - y.partition)
+        const r = await p.send({
+          topic,
+          messages: [
+            { value: 'b', partition: 0 },
+            { value: 'c', partition: 1 },
+            { value: 'd', partition: 1 },
+          ],
+        })
+        return r
+          .map(({ topicName, ...rest }) => ({ ...rest, topicName: typeof topicName }))
+          .sort((x, y) => x.partition - y.partition)
       })
     }
     // kafkajs reports the broker's logStartOffset; librdkafka does not expose it ('-1', documented).
@@ -89,7 +106,10 @@ describe('RecordMetadata and errors match kafkajs', () => {
 
   test('send before connect: same error class and message', async () => {
     const errs = {}
-    for (const name of ['kafkajs', 'ours']) errs[name] = await run(name, (p) => p.send({ topic: 'diff-t', messages: [{ value: 'x' }] }).catch((e) => ({ name: e.name, message: e.message })))
+    for (const name of ['kafkajs', 'ours'])
+      errs[name] = await run(name, (p) =>
+        p.send({ topic: 'diff-t', messages: [{ value: 'x' }] }).catch((e) => ({ name: e.name, message: e.message })),
+      )
     expect(errs.ours).toEqual(errs.kafkajs)
   })
 
@@ -98,7 +118,9 @@ describe('RecordMetadata and errors match kafkajs', () => {
     for (const name of ['kafkajs', 'ours']) {
       const p = clients[name]().producer({ idempotent: true })
       await p.connect()
-      errs[name] = await p.send({ topic: 'diff-t', acks: 1, messages: [{ value: 'x' }] }).catch((e) => ({ name: e.name, message: e.message }))
+      errs[name] = await p
+        .send({ topic: 'diff-t', acks: 1, messages: [{ value: 'x' }] })
+        .catch((e) => ({ name: e.name, message: e.message }))
       await p.disconnect()
     }
     expect(errs.ours).toEqual(errs.kafkajs)
@@ -117,7 +139,7 @@ describe('RecordMetadata and errors match kafkajs', () => {
     expect(errs.ours).toBeDefined()
   })
 
-  test('producer.events have the same names (kafkajs\'s are a subset of ours)', () => {
+  test("producer.events have the same names (kafkajs's are a subset of ours)", () => {
     const theirs = clients.kafkajs().producer().events
     expect(clients.ours().producer().events).toMatchObject(theirs)
   })
@@ -128,7 +150,9 @@ describe('RecordMetadata and errors match kafkajs', () => {
       errs[name] = await run(name, async (p) => {
         await p.connect()
         await p.disconnect()
-        return p.send({ topic: 'diff-t', messages: [{ value: 'x' }] }).catch((e) => ({ name: e.name, message: e.message }))
+        return p
+          .send({ topic: 'diff-t', messages: [{ value: 'x' }] })
+          .catch((e) => ({ name: e.name, message: e.message }))
       })
     }
     expect(errs.ours).toEqual(errs.kafkajs)

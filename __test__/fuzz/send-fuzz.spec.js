@@ -64,7 +64,9 @@ describe(`fuzz: ${CALLS} malformed records (seed ${SEED})`, () => {
       if (rand() < 0.9) m.value = rand() < 0.6 ? `v${Math.floor(rand() * 1000)}` : scalar()
       if (rand() < 0.5) m.key = rand() < 0.5 ? `k${Math.floor(rand() * 100)}` : scalar()
       if (rand() < 0.2) m.partition = pick([0, 1, 2, -1, 1.5, '0', null, 99])
-      if (rand() < 0.2) m.headers = rand() < 0.5 ? { h: pick(['x', Buffer.from('y'), ['a', 'b'], 5, null, undefined, { o: 1 }]) } : scalar()
+      if (rand() < 0.2)
+        m.headers =
+          rand() < 0.5 ? { h: pick(['x', Buffer.from('y'), ['a', 'b'], 5, null, undefined, { o: 1 }]) } : scalar()
       if (rand() < 0.1) m.timestamp = pick(['1700000000000', 'x', -5, 1.5, null, Infinity])
       return m
     }
@@ -80,7 +82,9 @@ describe(`fuzz: ${CALLS} malformed records (seed ${SEED})`, () => {
       }
     }
 
-    const producer = new Kafka({ clientId: 'fuzz', brokers: brokers(), logLevel: logLevel.NOTHING }).producer({ retry: { retries: 1, initialRetryTime: 10 } })
+    const producer = new Kafka({ clientId: 'fuzz', brokers: brokers(), logLevel: logLevel.NOTHING }).producer({
+      retry: { retries: 1, initialRetryTime: 10 },
+    })
     await producer.connect()
     const outcomes = { ok: 0, typed: 0, other: [] }
     try {
@@ -90,7 +94,11 @@ describe(`fuzz: ${CALLS} malformed records (seed ${SEED})`, () => {
           const useBatch = rand() < 0.3
           let p
           try {
-            p = useBatch ? producer.sendBatch(rand() < 0.05 ? scalar() : { topicMessages: rand() < 0.1 ? scalar() : [record(), record()] }) : producer.send(record())
+            p = useBatch
+              ? producer.sendBatch(
+                  rand() < 0.05 ? scalar() : { topicMessages: rand() < 0.1 ? scalar() : [record(), record()] },
+                )
+              : producer.send(record())
           } catch (e) {
             p = Promise.reject(e)
           }

@@ -19,14 +19,27 @@ function referenceClient(list = brokers()) {
 }
 
 /** Creates a topic and waits for its leaders. */
-async function createTopic({ topic = uniqueTopic(), partitions = 1, replicationFactor = 1, configs = {}, brokerList = brokers() } = {}) {
+async function createTopic({
+  topic = uniqueTopic(),
+  partitions = 1,
+  replicationFactor = 1,
+  configs = {},
+  brokerList = brokers(),
+} = {}) {
   const admin = referenceClient(brokerList).admin()
   await admin.connect()
   try {
     try {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value: String(value) })) }],
+        topics: [
+          {
+            topic,
+            numPartitions: partitions,
+            replicationFactor,
+            configEntries: Object.entries(configs).map(([name, value]) => ({ name, value: String(value) })),
+          },
+        ],
       })
     } catch (e) {
       // Created, but kafkajs asked a broker that did not know it yet (it retries only
@@ -60,7 +73,10 @@ async function waitForLeaders(admin, topic, partitions, deadline = Date.now() + 
  * rejects if fewer arrive within `timeout`. Waits `settle` ms more to catch extra messages.
  */
 async function readBack(topic, count, { brokerList = brokers(), timeout = 30000, settle = 300 } = {}) {
-  const consumer = referenceClient(brokerList).consumer({ groupId: `reader-${crypto.randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 })
+  const consumer = referenceClient(brokerList).consumer({
+    groupId: `reader-${crypto.randomBytes(6).toString('hex')}`,
+    maxWaitTimeInMs: 100,
+  })
   await consumer.connect()
   const got = []
   try {
@@ -69,13 +85,23 @@ async function readBack(topic, count, { brokerList = brokers(), timeout = 30000,
     const done = new Promise((r) => (resolveDone = r))
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        got.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp })
+        got.push({
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+          timestamp: message.timestamp,
+        })
         if (got.length >= count) resolveDone()
       },
     })
     let timer
     const timedOut = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`read back ${got.length} of ${count} messages from ${topic} within ${timeout} ms`)), timeout)
+      timer = setTimeout(
+        () => reject(new Error(`read back ${got.length} of ${count} messages from ${topic} within ${timeout} ms`)),
+        timeout,
+      )
     })
     try {
       await Promise.race([done, timedOut])

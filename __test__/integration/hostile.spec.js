@@ -6,7 +6,8 @@
 const { Kafka, logLevel, KafkaJSError, KafkaJSProtocolError, KafkaJSConnectionError } = require('../..')
 const { brokers, createTopic, readBack, topicOffsets } = require('../helpers/kafka')
 
-const kafka = (extra = {}) => new Kafka({ clientId: 'hostile', brokers: brokers(), logLevel: logLevel.NOTHING, ...extra })
+const kafka = (extra = {}) =>
+  new Kafka({ clientId: 'hostile', brokers: brokers(), logLevel: logLevel.NOTHING, ...extra })
 
 describe('hostile inputs', () => {
   let producer
@@ -25,6 +26,7 @@ describe('hostile inputs', () => {
     await producer.send({ topic, messages: [{ value }] })
     sent.push(value)
   })
+  // biome-ignore lint/suspicious/noDuplicateTestHooks: the read-back check belongs with the afterEach that fills `sent`
   afterAll(async () => {
     expect((await readBack(topic, sent.length)).map((m) => m.value.toString())).toEqual(sent)
   })
@@ -86,7 +88,12 @@ describe('hostile inputs', () => {
 
 describe('hostile configuration', () => {
   test('a brokers function that never resolves fails connect within the connection bound', async () => {
-    const p = new Kafka({ brokers: () => new Promise(() => {}), connectionTimeout: 200, authenticationTimeout: 300, logLevel: logLevel.NOTHING }).producer()
+    const p = new Kafka({
+      brokers: () => new Promise(() => {}),
+      connectionTimeout: 200,
+      authenticationTimeout: 300,
+      logLevel: logLevel.NOTHING,
+    }).producer()
     const err = await p.connect().catch((e) => e)
     expect(err).toBeInstanceOf(KafkaJSConnectionError)
     expect(err.message).toMatch(/no answer within 500 ms/)

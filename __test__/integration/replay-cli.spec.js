@@ -12,7 +12,11 @@ test('`kafka-napi replay <file>` re-sends recorded messages to a real broker and
   const topic = await createTopic()
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kn-cli-')), 'failed.jsonl')
   const log = new FailureLog({ path: file })
-  log.record({ topic, message: { key: 'k1', value: Buffer.from([1, 2, 3]), headers: { h: 'x' } }, error: new Error('broker down') })
+  log.record({
+    topic,
+    message: { key: 'k1', value: Buffer.from([1, 2, 3]), headers: { h: 'x' } },
+    error: new Error('broker down'),
+  })
   log.record({ topic, message: { key: null, value: 'two' }, error: new Error('broker down') })
   const r = spawnSync(process.execPath, [CLI, 'replay', file, '--brokers', brokers().join(',')], { encoding: 'utf8' })
   expect(r.stderr).toBe('')

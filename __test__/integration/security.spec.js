@@ -19,7 +19,9 @@ const user = { username: env('KAFKA_SASL_USERNAME'), password: env('KAFKA_SASL_P
 
 async function roundTrip(kafkaConfig, producerConfig = {}) {
   const topic = await createTopic()
-  const producer = new Kafka({ clientId: 'security-spec', logLevel: logLevel.NOTHING, ...kafkaConfig }).producer(producerConfig)
+  const producer = new Kafka({ clientId: 'security-spec', logLevel: logLevel.NOTHING, ...kafkaConfig }).producer(
+    producerConfig,
+  )
   await producer.connect()
   try {
     await producer.send({ topic, messages: [{ key: 'k', value: 'secured' }] })
@@ -31,18 +33,29 @@ async function roundTrip(kafkaConfig, producerConfig = {}) {
 }
 
 describe('SASL', () => {
-  test.each(['plain', 'scram-sha-256', 'scram-sha-512'])('%s: connects, sends, and the message reads back', async (mechanism) => {
-    expect(await roundTrip({ brokers: saslBrokers(), sasl: { mechanism, ...user } })).toBe('secured')
-  })
+  test.each(['plain', 'scram-sha-256', 'scram-sha-512'])(
+    '%s: connects, sends, and the message reads back',
+    async (mechanism) => {
+      expect(await roundTrip({ brokers: saslBrokers(), sasl: { mechanism, ...user } })).toBe('secured')
+    },
+  )
 
-  test.each(['plain', 'scram-sha-512'])('%s with a wrong password: KafkaJSSASLAuthenticationError within the authentication timeout', async (mechanism) => {
-    const p = new Kafka({ brokers: saslBrokers(), sasl: { mechanism, username: user.username, password: 'wrong' }, authenticationTimeout: 3000, logLevel: logLevel.NOTHING }).producer()
-    const started = Date.now()
-    const err = await p.connect().catch((e) => e)
-    expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
-    expect(err.message).toMatch(/SASL authentication failed/)
-    expect(Date.now() - started).toBeLessThan(3000)
-  })
+  test.each(['plain', 'scram-sha-512'])(
+    '%s with a wrong password: KafkaJSSASLAuthenticationError within the authentication timeout',
+    async (mechanism) => {
+      const p = new Kafka({
+        brokers: saslBrokers(),
+        sasl: { mechanism, username: user.username, password: 'wrong' },
+        authenticationTimeout: 3000,
+        logLevel: logLevel.NOTHING,
+      }).producer()
+      const started = Date.now()
+      const err = await p.connect().catch((e) => e)
+      expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
+      expect(err.message).toMatch(/SASL authentication failed/)
+      expect(Date.now() - started).toBeLessThan(3000)
+    },
+  )
 
   test('oauthbearer: the provider supplies the token, and is asked again before it expires', async () => {
     const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
@@ -54,7 +67,11 @@ describe('SASL', () => {
       return { value: `${b64({ alg: 'none' })}.${b64({ sub: 'alice', iat: now, exp: now + 5 })}.` }
     }
     const topic = await createTopic()
-    const producer = new Kafka({ brokers: saslBrokers(), sasl: { mechanism: 'oauthbearer', oauthBearerProvider }, logLevel: logLevel.NOTHING }).producer()
+    const producer = new Kafka({
+      brokers: saslBrokers(),
+      sasl: { mechanism: 'oauthbearer', oauthBearerProvider },
+      logLevel: logLevel.NOTHING,
+    }).producer()
     await producer.connect()
     try {
       await producer.send({ topic, messages: [{ value: 'first token' }] })
@@ -95,14 +112,24 @@ describe('TLS', () => {
   })
 
   test('mutual TLS with a client certificate and key (PEM strings)', async () => {
-    const ssl = { ca: ca().toString(), cert: fs.readFileSync(path.join(tlsDir(), 'client.pem'), 'utf8'), key: fs.readFileSync(path.join(tlsDir(), 'client-key.pem'), 'utf8') }
+    const ssl = {
+      ca: ca().toString(),
+      cert: fs.readFileSync(path.join(tlsDir(), 'client.pem'), 'utf8'),
+      key: fs.readFileSync(path.join(tlsDir(), 'client-key.pem'), 'utf8'),
+    }
     expect(await roundTrip({ brokers: sslBrokers(), ssl })).toBe('secured')
   })
 
   test('a CA that did not sign the broker certificate fails with a typed TLS error', async () => {
     // The client certificate is not a CA: nothing chains to it.
     const wrongCa = fs.readFileSync(path.join(tlsDir(), 'client.pem'))
-    const p = new Kafka({ brokers: sslBrokers(), ssl: { ca: [wrongCa] }, connectionTimeout: 1000, authenticationTimeout: 2000, logLevel: logLevel.NOTHING }).producer()
+    const p = new Kafka({
+      brokers: sslBrokers(),
+      ssl: { ca: [wrongCa] },
+      connectionTimeout: 1000,
+      authenticationTimeout: 2000,
+      logLevel: logLevel.NOTHING,
+    }).producer()
     const err = await p.connect().catch((e) => e)
     expect(err).toBeInstanceOf(KafkaJSConnectionError)
     expect(err.message).toMatch(/TLS error|certificate|SSL/i)
@@ -110,11 +137,18 @@ describe('TLS', () => {
 
   test('rejectUnauthorized: false connects without verification and logs a warning', async () => {
     const warnings = []
-    const logCreator = () => ({ level, log }) => {
-      if (level === logLevel.WARN) warnings.push(log.message)
-    }
+    const logCreator =
+      () =>
+      ({ level, log }) => {
+        if (level === logLevel.WARN) warnings.push(log.message)
+      }
     const topic = await createTopic()
-    const p = new Kafka({ brokers: sslBrokers(), ssl: { rejectUnauthorized: false }, logLevel: logLevel.WARN, logCreator }).producer()
+    const p = new Kafka({
+      brokers: sslBrokers(),
+      ssl: { rejectUnauthorized: false },
+      logLevel: logLevel.WARN,
+      logCreator,
+    }).producer()
     await p.connect()
     await p.send({ topic, messages: [{ value: 'unverified' }] })
     await p.disconnect()
@@ -127,12 +161,23 @@ describe('secrets stay out of sight', () => {
     const secret = `s3cret-${crypto.randomBytes(8).toString('hex')}`
     const seen = []
     const logCreator = () => (entry) => seen.push(JSON.stringify(entry))
-    const kafka = new Kafka({ brokers: saslBrokers(), sasl: { mechanism: 'scram-sha-256', username: user.username, password: secret }, authenticationTimeout: 2000, logLevel: logLevel.DEBUG, logCreator })
+    const kafka = new Kafka({
+      brokers: saslBrokers(),
+      sasl: { mechanism: 'scram-sha-256', username: user.username, password: secret },
+      authenticationTimeout: 2000,
+      logLevel: logLevel.DEBUG,
+      logCreator,
+    })
     const producer = kafka.producer({ retry: { retries: 1 } })
     const err = await producer.connect().catch((e) => e)
     expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
     seen.push(err.message, String(err.stack), util.inspect(err, { depth: 5 }))
-    seen.push(util.inspect(producer, { depth: 10 }), util.inspect(kafka, { depth: 10 }), JSON.stringify(producer), JSON.stringify(kafka))
+    seen.push(
+      util.inspect(producer, { depth: 10 }),
+      util.inspect(kafka, { depth: 10 }),
+      JSON.stringify(producer),
+      JSON.stringify(kafka),
+    )
     // And a failed send's error and failure report, with the producer disconnected.
     const reports = []
     const p2 = kafka.producer({ onDeliveryFailure: (r) => reports.push(r) })

@@ -1,7 +1,16 @@
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
-const { Kafka, Partitioners, CompressionTypes, logLevel, KafkaJSError, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSConnectionError } = require('../..')
+const {
+  Kafka,
+  Partitioners,
+  CompressionTypes,
+  logLevel,
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSProtocolError,
+  KafkaJSConnectionError,
+} = require('../..')
 const { brokers, createTopic, readBack, uniqueTopic, referenceClient, kafkajs } = require('../helpers/kafka')
 
 const kafka = () => new Kafka({ clientId: 'send-spec', brokers: brokers(), logLevel: logLevel.NOTHING })
@@ -19,9 +28,18 @@ describe('Producer.send against a real broker', () => {
     const value = Buffer.from([0, 1, 2, 250, 255])
     const result = await producer.send({
       topic,
-      messages: [{ key: 'key-1', value, headers: { trace: 'abc', multi: ['one', Buffer.from('two')] }, timestamp: '1700000000123' }],
+      messages: [
+        {
+          key: 'key-1',
+          value,
+          headers: { trace: 'abc', multi: ['one', Buffer.from('two')] },
+          timestamp: '1700000000123',
+        },
+      ],
     })
-    expect(result).toEqual([{ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0', logAppendTime: '-1', logStartOffset: '-1' }])
+    expect(result).toEqual([
+      { topicName: topic, partition: 0, errorCode: 0, baseOffset: '0', logAppendTime: '-1', logStartOffset: '-1' },
+    ])
     const [m] = await readBack(topic, 1)
     expect(m.key.toString()).toBe('key-1')
     expect(Buffer.compare(m.value, value)).toBe(0)
@@ -42,8 +60,21 @@ describe('Producer.send against a real broker', () => {
 
   test('baseOffset is the first offset of this send in each partition', async () => {
     const topic = await createTopic({ partitions: 2 })
-    await producer.send({ topic, messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 0 }] })
-    const result = await producer.send({ topic, messages: [{ value: 'c', partition: 0 }, { value: 'd', partition: 0 }, { value: 'e', partition: 1 }] })
+    await producer.send({
+      topic,
+      messages: [
+        { value: 'a', partition: 0 },
+        { value: 'b', partition: 0 },
+      ],
+    })
+    const result = await producer.send({
+      topic,
+      messages: [
+        { value: 'c', partition: 0 },
+        { value: 'd', partition: 0 },
+        { value: 'e', partition: 1 },
+      ],
+    })
     expect(result).toEqual([
       { topicName: topic, partition: 0, errorCode: 0, baseOffset: '2', logAppendTime: '-1', logStartOffset: '-1' },
       { topicName: topic, partition: 1, errorCode: 0, baseOffset: '0', logAppendTime: '-1', logStartOffset: '-1' },
@@ -55,7 +86,12 @@ describe('Producer.send against a real broker', () => {
   test('sendBatch writes to several topics and reports each topic-partition', async () => {
     const a = await createTopic()
     const b = await createTopic()
-    const result = await producer.sendBatch({ topicMessages: [{ topic: a, messages: [{ value: 'a1' }] }, { topic: b, messages: [{ value: 'b1' }, { value: 'b2' }] }] })
+    const result = await producer.sendBatch({
+      topicMessages: [
+        { topic: a, messages: [{ value: 'a1' }] },
+        { topic: b, messages: [{ value: 'b1' }, { value: 'b2' }] },
+      ],
+    })
     expect(result.map((r) => [r.topicName, r.partition, r.baseOffset])).toEqual([
       [a, 0, '0'],
       [b, 0, '0'],
@@ -87,21 +123,31 @@ describe('Producer.send against a real broker', () => {
   ])('compression %s round-trips', async (_name, compression) => {
     const topic = await createTopic()
     const value = 'compress me '.repeat(200)
-    await producer.send({ topic, compression, messages: [{ value }, { value: value + '!' }] })
+    await producer.send({ topic, compression, messages: [{ value }, { value: `${value}!` }] })
     const got = await readBack(topic, 2)
-    expect(got.map((m) => m.value.toString())).toEqual([value, value + '!'])
+    expect(got.map((m) => m.value.toString())).toEqual([value, `${value}!`])
   })
 
   test('compression takes effect on the wire: the stored segment shrinks', async () => {
     const dataDir = path.resolve(__dirname, '../../.kafka/single/node-1/data')
     if (process.env.KAFKA_BROKERS !== '127.0.0.1:19092' || !fs.existsSync(dataDir)) {
-      console.warn('compression size check skipped: needs the launcher\'s own single node')
+      console.warn("compression size check skipped: needs the launcher's own single node")
       return
     }
-    const sizeOf = (topic) => fs.readdirSync(path.join(dataDir, `${topic}-0`)).filter((f) => f.endsWith('.log')).reduce((n, f) => n + fs.statSync(path.join(dataDir, `${topic}-0`, f)).size, 0)
-    const messages = Array.from({ length: 500 }, (_, i) => ({ value: `{"event":"user.registered","id":${i},"email":"user${i}@example.com","padding":"${'x'.repeat(200)}"}` }))
+    const sizeOf = (topic) =>
+      fs
+        .readdirSync(path.join(dataDir, `${topic}-0`))
+        .filter((f) => f.endsWith('.log'))
+        .reduce((n, f) => n + fs.statSync(path.join(dataDir, `${topic}-0`, f)).size, 0)
+    const messages = Array.from({ length: 500 }, (_, i) => ({
+      value: `{"event":"user.registered","id":${i},"email":"user${i}@example.com","padding":"${'x'.repeat(200)}"}`,
+    }))
     const sizes = {}
-    for (const [name, compression] of Object.entries({ None: CompressionTypes.None, GZIP: CompressionTypes.GZIP, ZSTD: CompressionTypes.ZSTD })) {
+    for (const [name, compression] of Object.entries({
+      None: CompressionTypes.None,
+      GZIP: CompressionTypes.GZIP,
+      ZSTD: CompressionTypes.ZSTD,
+    })) {
       const topic = await createTopic()
       await producer.send({ topic, compression, messages })
       sizes[name] = sizeOf(topic)
@@ -112,7 +158,9 @@ describe('Producer.send against a real broker', () => {
   })
 
   test('an unknown compression codec is refused with a typed error', async () => {
-    await expect(producer.send({ topic: uniqueTopic(), compression: 9, messages: [{ value: 'x' }] })).rejects.toThrow(/Compression codec 9 is not implemented/)
+    await expect(producer.send({ topic: uniqueTopic(), compression: 9, messages: [{ value: 'x' }] })).rejects.toThrow(
+      /Compression codec 9 is not implemented/,
+    )
   })
 
   test('1,000 messages in one send all arrive, in order', async () => {
@@ -129,7 +177,9 @@ describe('Producer.send against a real broker', () => {
     // Every 50th send is large (enqueued off the JS thread); all are issued synchronously, so
     // they cross to the native core together and must keep their order.
     const plan = Array.from({ length: 1000 }, (_, i) => (i % 50 === 49 ? 200 : 1))
-    const sends = plan.map((n, i) => producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, j) => ({ value: `t${i}-${j}` })) }))
+    const sends = plan.map((n, i) =>
+      producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, j) => ({ value: `t${i}-${j}` })) }),
+    )
     const results = await Promise.all(sends)
     let next = 0
     results.forEach(([r], i) => {
@@ -137,7 +187,9 @@ describe('Producer.send against a real broker', () => {
       next += plan[i]
     })
     const got = await readBack(topic, next)
-    expect(got.map((m) => m.value.toString())).toEqual(plan.flatMap((n, i) => Array.from({ length: n }, (_, j) => `t${i}-${j}`)))
+    expect(got.map((m) => m.value.toString())).toEqual(
+      plan.flatMap((n, i) => Array.from({ length: n }, (_, j) => `t${i}-${j}`)),
+    )
   })
 })
 
@@ -173,17 +225,24 @@ describe('partitioning matches kafkajs', () => {
   test('a custom partitioner gets kafkajs-shaped partition metadata and decides', async () => {
     const topic = await createTopic({ partitions: 3 })
     const seen = []
-    const createPartitioner = () => ({ topic: t, partitionMetadata, message }) => {
-      seen.push({ t, n: partitionMetadata.length, first: partitionMetadata[0], key: String(message.key) })
-      return 2
-    }
+    const createPartitioner =
+      () =>
+      ({ topic: t, partitionMetadata, message }) => {
+        seen.push({ t, n: partitionMetadata.length, first: partitionMetadata[0], key: String(message.key) })
+        return 2
+      }
     const p = kafka().producer({ createPartitioner })
     await p.connect()
     try {
       const [r] = await p.send({ topic, messages: [{ key: 'k', value: 'v' }] })
       expect(r.partition).toBe(2)
       expect(seen).toHaveLength(1)
-      expect(seen[0]).toMatchObject({ t: topic, n: 3, key: 'k', first: { partitionId: 0, partitionErrorCode: 0, leader: 1, replicas: [1], isr: [1] } })
+      expect(seen[0]).toMatchObject({
+        t: topic,
+        n: 3,
+        key: 'k',
+        first: { partitionId: 0, partitionErrorCode: 0, leader: 1, replicas: [1], isr: [1] },
+      })
     } finally {
       await p.disconnect()
     }
@@ -223,12 +282,16 @@ describe('lifecycle', () => {
     const topic = await createTopic()
     const p = kafka().producer()
     await p.connect()
-    const sends = Array.from({ length: 20 }, (_, i) => p.send({ topic, messages: Array.from({ length: 500 }, (_, j) => ({ value: `b${i}-${j}` })) }))
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      p.send({ topic, messages: Array.from({ length: 500 }, (_, j) => ({ value: `b${i}-${j}` })) }),
+    )
     await p.disconnect()
     const results = await Promise.allSettled(sends)
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20)
     const got = await readBack(topic, 10000)
-    expect(got.map((m) => m.value.toString())).toEqual(Array.from({ length: 10000 }, (_, k) => `b${Math.floor(k / 500)}-${k % 500}`))
+    expect(got.map((m) => m.value.toString())).toEqual(
+      Array.from({ length: 10000 }, (_, k) => `b${Math.floor(k / 500)}-${k % 500}`),
+    )
   })
 
   test('a send during disconnect is refused with kafkajs message', async () => {
@@ -277,7 +340,12 @@ describe('lifecycle', () => {
   })
 
   test('an unreachable broker fails connect with KafkaJSConnectionError naming the cause', async () => {
-    const p = new Kafka({ brokers: ['127.0.0.1:1'], connectionTimeout: 300, authenticationTimeout: 700, logLevel: logLevel.NOTHING }).producer()
+    const p = new Kafka({
+      brokers: ['127.0.0.1:1'],
+      connectionTimeout: 300,
+      authenticationTimeout: 700,
+      logLevel: logLevel.NOTHING,
+    }).producer()
     const err = await p.connect().catch((e) => e)
     expect(err).toBeInstanceOf(KafkaJSConnectionError)
     expect(err.message).toMatch(/127\.0\.0\.1:1.*Connection refused/)
@@ -297,16 +365,34 @@ describe('bad input gets a typed error and nothing is lost', () => {
     [{ topic: 't' }, 'Invalid messages array [undefined] for topic "t"'],
     [{ topic: 't', messages: 'nope' }, 'Invalid messages array [nope] for topic "t"'],
     [{ topic: 't', messages: [null] }, 'Invalid message for topic "t": null'],
-    [{ topic: 't', messages: [{ key: { a: 1 }, value: 'x' }] }, 'Invalid message key for topic "t": expected a Buffer, string or null, got object'],
-    [{ topic: 't', messages: [{ value: 'x', headers: { f: () => 1 } }] }, 'Invalid header "f" for topic "t": expected a Buffer, string or null, got function'],
+    [
+      { topic: 't', messages: [{ key: { a: 1 }, value: 'x' }] },
+      'Invalid message key for topic "t": expected a Buffer, string or null, got object',
+    ],
+    [
+      { topic: 't', messages: [{ value: 'x', headers: { f: () => 1 } }] },
+      'Invalid header "f" for topic "t": expected a Buffer, string or null, got function',
+    ],
     [{ topic: 't', messages: [{ value: 'x', headers: 'h' }] }, 'Invalid headers for topic "t": expected an object'],
     [{ topic: 't', messages: [{ value: 'x', partition: 1.5 }] }, 'Invalid partition for topic "t": 1.5'],
-    [{ topic: 't', timeout: -1, messages: [{ value: 'x' }] }, 'Invalid timeout: expected an integer between 1 and 2147483647, got -1'],
+    [
+      { topic: 't', timeout: -1, messages: [{ value: 'x' }] },
+      'Invalid timeout: expected an integer between 1 and 2147483647, got -1',
+    ],
     [{ topic: 't', messages: [{ key: 'k' }] }, 'Invalid message without value for topic "t": {"key":"k"}'],
-    [{ topic: 't', messages: [{ value: 42 }] }, 'Invalid message value for topic "t": expected a Buffer, string or null, got number'],
-    [{ topic: 't', messages: [{ value: 'x', headers: { h: 1 } }] }, 'Invalid header "h" for topic "t": expected a Buffer, string or null, got number'],
+    [
+      { topic: 't', messages: [{ value: 42 }] },
+      'Invalid message value for topic "t": expected a Buffer, string or null, got number',
+    ],
+    [
+      { topic: 't', messages: [{ value: 'x', headers: { h: 1 } }] },
+      'Invalid header "h" for topic "t": expected a Buffer, string or null, got number',
+    ],
     [{ topic: 't', messages: [{ value: 'x', partition: -3 }] }, 'Invalid partition for topic "t": -3'],
-    [{ topic: 't', messages: [{ value: 'x', timestamp: 'yesterday' }] }, 'Invalid timestamp for topic "t": "yesterday"'],
+    [
+      { topic: 't', messages: [{ value: 'x', timestamp: 'yesterday' }] },
+      'Invalid timestamp for topic "t": "yesterday"',
+    ],
     [{ topic: 't', acks: 2, messages: [{ value: 'x' }] }, 'Invalid acks: 2 (use -1, 0 or 1)'],
   ])('send(%j) rejects with "%s"', async (record, message) => {
     const err = await producer.send(record).catch((e) => e)

@@ -4,7 +4,11 @@ const { Kafka, logLevel, KafkaJSNonRetriableError } = require('../..')
 const { brokers, createTopic, readBack, referenceClient } = require('../helpers/kafka')
 
 const txnProducer = () =>
-  new Kafka({ clientId: 'txn-spec', brokers: brokers(), logLevel: logLevel.NOTHING }).producer({ transactionalId: `txn-${crypto.randomBytes(4).toString('hex')}`, maxInFlightRequests: 1, idempotent: true })
+  new Kafka({ clientId: 'txn-spec', brokers: brokers(), logLevel: logLevel.NOTHING }).producer({
+    transactionalId: `txn-${crypto.randomBytes(4).toString('hex')}`,
+    maxInFlightRequests: 1,
+    idempotent: true,
+  })
 
 describe('transactions', () => {
   let producer
@@ -51,13 +55,19 @@ describe('transactions', () => {
     try {
       const aborted = await producer.transaction()
       await aborted.send({ topic: sink, messages: [{ value: 'x' }] })
-      await aborted.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: source, partitions: [{ partition: 0, offset: '7' }] }] })
+      await aborted.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [{ topic: source, partitions: [{ partition: 0, offset: '7' }] }],
+      })
       await aborted.abort()
       expect((await admin.fetchOffsets({ groupId, topics: [source] }))[0].partitions[0].offset).toBe('-1')
 
       const txn = await producer.transaction()
       await txn.send({ topic: sink, messages: [{ value: 'processed' }] })
-      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: source, partitions: [{ partition: 0, offset: '42' }] }] })
+      await txn.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [{ topic: source, partitions: [{ partition: 0, offset: '42' }] }],
+      })
       await txn.commit()
       // The coordinator writes the commit markers right after EndTxn returns: poll until visible.
       const committed = async () => (await admin.fetchOffsets({ groupId, topics: [source] }))[0].partitions[0].offset
@@ -80,9 +90,16 @@ describe('transactions', () => {
     const txn = await producer.transaction()
     const second = await producer.transaction().catch((e) => e)
     expect(second).toBeInstanceOf(KafkaJSNonRetriableError)
-    expect(second.message).toBe('There is already an ongoing transaction for this producer. Please end the transaction before beginning another.')
+    expect(second.message).toBe(
+      'There is already an ongoing transaction for this producer. Please end the transaction before beginning another.',
+    )
     await txn.abort()
-    for (const call of [() => txn.send({ topic: 't', messages: [{ value: 'x' }] }), () => txn.commit(), () => txn.abort(), () => txn.sendOffsets({ consumerGroupId: 'g', topics: [] })]) {
+    for (const call of [
+      () => txn.send({ topic: 't', messages: [{ value: 'x' }] }),
+      () => txn.commit(),
+      () => txn.abort(),
+      () => txn.sendOffsets({ consumerGroupId: 'g', topics: [] }),
+    ]) {
       await expect(call()).rejects.toThrow('Cannot continue to use transaction once ended')
     }
   })
@@ -95,7 +112,9 @@ describe('transactions', () => {
     await txn.send({ topic, messages: [{ value: 'never committed' }] })
     await p.disconnect()
     expect(txn.isActive()).toBe(false)
-    await expect(producer.send({ topic, messages: [{ value: 'outside' }] })).rejects.toThrow('A transactional producer sends only inside a transaction: use producer.transaction() and transaction.send()')
+    await expect(producer.send({ topic, messages: [{ value: 'outside' }] })).rejects.toThrow(
+      'A transactional producer sends only inside a transaction: use producer.transaction() and transaction.send()',
+    )
     const committed = await producer.transaction()
     await committed.send({ topic, messages: [{ value: 'later' }] })
     await committed.commit()

@@ -24,7 +24,15 @@ describe('KafkaNapiClient (ClientsModule customClass)', () => {
     app = await Test.createTestingModule({
       imports: [
         ClientsModule.register([
-          { name: 'EVENTS', customClass: KafkaNapiClient, options: { client: { clientId: 'nest-client-spec', brokers: brokers(), logLevel: logLevel.NOTHING }, producer: { idempotent: true }, send } },
+          {
+            name: 'EVENTS',
+            customClass: KafkaNapiClient,
+            options: {
+              client: { clientId: 'nest-client-spec', brokers: brokers(), logLevel: logLevel.NOTHING },
+              producer: { idempotent: true },
+              send,
+            },
+          },
         ]),
       ],
     }).compile()
@@ -40,8 +48,14 @@ describe('KafkaNapiClient (ClientsModule customClass)', () => {
     const spy = jest.spyOn(client.producer, 'send')
     try {
       const meta = await lastValueFrom(client.emit(topic, { id: 7, email: 'ada@example.com' }))
-      expect(meta).toEqual([{ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0', logAppendTime: '-1', logStartOffset: '-1' }])
-      expect(spy).toHaveBeenCalledWith({ topic, messages: [{ value: '{"id":7,"email":"ada@example.com"}', headers: {} }], ...send })
+      expect(meta).toEqual([
+        { topicName: topic, partition: 0, errorCode: 0, baseOffset: '0', logAppendTime: '-1', logStartOffset: '-1' },
+      ])
+      expect(spy).toHaveBeenCalledWith({
+        topic,
+        messages: [{ value: '{"id":7,"email":"ada@example.com"}', headers: {} }],
+        ...send,
+      })
     } finally {
       spy.mockRestore()
     }
@@ -89,7 +103,15 @@ describe('KafkaNapiClient (ClientsModule customClass)', () => {
   test('close() delivers every emit issued before it, called directly or by app.close()', async () => {
     const topic = await createTopic()
     const own = await Test.createTestingModule({
-      imports: [ClientsModule.register([{ name: 'FLUSH', customClass: KafkaNapiClient, options: { client: { brokers: brokers(), logLevel: logLevel.NOTHING } } }])],
+      imports: [
+        ClientsModule.register([
+          {
+            name: 'FLUSH',
+            customClass: KafkaNapiClient,
+            options: { client: { brokers: brokers(), logLevel: logLevel.NOTHING } },
+          },
+        ]),
+      ],
     }).compile()
     await own.init()
     const c = own.get('FLUSH')
@@ -117,7 +139,9 @@ describe("ClientKafka (Transport.KAFKA) with 'kafkajs' resolved to kafka-napi", 
       producerIsKafkaNapi: true,
       kafkajsLoaded: false,
       sends: 1,
-      metadata: [{ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0', logAppendTime: '-1', logStartOffset: '-1' }],
+      metadata: [
+        { topicName: topic, partition: 0, errorCode: 0, baseOffset: '0', logAppendTime: '-1', logStartOffset: '-1' },
+      ],
     })
     const [m] = await readBack(topic, 1)
     expect(JSON.parse(m.value.toString())).toEqual({ user: 'ada', action: 'signed-up' })

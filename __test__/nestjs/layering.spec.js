@@ -19,7 +19,11 @@ test("require('kafka-napi') loads no @nestjs package and no rxjs", () => {
 
 test("nestjs/ requires only '..', its own files, @nestjs/* and rxjs", () => {
   const files = fs.readdirSync(NESTJS).filter((f) => f.endsWith('.js'))
-  const requests = files.flatMap((f) => [...fs.readFileSync(path.join(NESTJS, f), 'utf8').matchAll(/require\('([^']+)'\)/g)].map((m) => m[1]))
+  const requests = files.flatMap((f) =>
+    [...fs.readFileSync(path.join(NESTJS, f), 'utf8').matchAll(/require\('([^']+)'\)/g)].map((m) => m[1]),
+  )
   expect(requests.length).toBeGreaterThan(0)
-  expect(requests.filter((r) => !(r === '..' || /^\.\/[\w.-]+$/.test(r) || r.startsWith('@nestjs/') || r === 'rxjs'))).toEqual([])
+  expect(
+    requests.filter((r) => !(r === '..' || /^\.\/[\w.-]+$/.test(r) || r.startsWith('@nestjs/') || r === 'rxjs')),
+  ).toEqual([])
 })

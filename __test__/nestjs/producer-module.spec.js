@@ -5,7 +5,7 @@
  */
 const path = require('node:path')
 const { Test } = require('@nestjs/testing')
-const { Inject, Injectable, Module } = require('@nestjs/common')
+const { Injectable, Module } = require('@nestjs/common')
 const { TerminusModule, HealthCheckService, HealthCheckError } = require('@nestjs/terminus')
 const { logLevel } = require('../..')
 const { KafkaProducerModule, KafkaProducerHealthIndicator, InjectProducer, getProducerToken } = require('../../nestjs')
@@ -23,7 +23,9 @@ async function start(metadata) {
 describe('KafkaProducerModule', () => {
   test('forRoot: connected by app.init(), disconnected by app.close()', async () => {
     const topic = await createTopic()
-    const app = await Test.createTestingModule({ imports: [KafkaProducerModule.forRoot({ client: client() })] }).compile()
+    const app = await Test.createTestingModule({
+      imports: [KafkaProducerModule.forRoot({ client: client() })],
+    }).compile()
     const producer = app.get(getProducerToken())
     const events = []
     producer.on(producer.events.CONNECT, () => events.push('connect'))
@@ -34,7 +36,9 @@ describe('KafkaProducerModule', () => {
     expect(meta).toMatchObject({ topicName: topic, errorCode: 0, baseOffset: '0' })
     await app.close()
     expect(events).toEqual(['connect', 'disconnect'])
-    await expect(producer.send({ topic, messages: [{ value: 'late' }] })).rejects.toThrow('The producer is disconnected')
+    await expect(producer.send({ topic, messages: [{ value: 'late' }] })).rejects.toThrow(
+      'The producer is disconnected',
+    )
     expect((await readBack(topic, 1)).map((m) => m.value.toString())).toEqual(['forRoot'])
   })
 
@@ -64,7 +68,10 @@ describe('KafkaProducerModule', () => {
         KafkaProducerModule.forRootAsync({
           imports: [SettingsModule],
           inject: [Settings],
-          useFactory: async (settings) => ({ client: { brokers: settings.brokers, logLevel: logLevel.NOTHING }, producer: { idempotent: true } }),
+          useFactory: async (settings) => ({
+            client: { brokers: settings.brokers, logLevel: logLevel.NOTHING },
+            producer: { idempotent: true },
+          }),
         }),
       ],
       providers: [Greeter],
@@ -90,7 +97,9 @@ describe('KafkaProducerModule', () => {
     class AuditModule {}
     Module({ providers: [Audit], exports: [Audit] })(AuditModule)
 
-    const app = await start({ imports: [KafkaProducerModule.forRoot({ name: 'audit', global: true, client: client() }), AuditModule] })
+    const app = await start({
+      imports: [KafkaProducerModule.forRoot({ name: 'audit', global: true, client: client() }), AuditModule],
+    })
     await app.get(Audit).producer.send({ topic, messages: [{ value: 'global' }] })
     await app.close()
     expect((await readBack(topic, 1)).map((m) => m.value.toString())).toEqual(['global'])
@@ -106,7 +115,11 @@ describe('KafkaProducerModule', () => {
       }
 
       async placeOrder(id) {
-        const meta = await this.orders.send({ topic: ordersTopic, acks: -1, messages: [{ key: id, value: `order ${id}` }] })
+        const meta = await this.orders.send({
+          topic: ordersTopic,
+          acks: -1,
+          messages: [{ key: id, value: `order ${id}` }],
+        })
         const fired = await this.metrics.send({ topic: metricsTopic, acks: 0, messages: [{ value: `placed ${id}` }] })
         return { meta, fired }
       }
@@ -142,7 +155,12 @@ describe('KafkaProducerModule', () => {
     let resolved = 0
     const sends = []
     for (let i = 0; i < 2000; i++) {
-      sends.push(producer.send({ topic, messages: [{ key: `k${i}`, value: `v${i}` }] }).then((r) => (resolved++, r)))
+      sends.push(
+        producer.send({ topic, messages: [{ key: `k${i}`, value: `v${i}` }] }).then((r) => {
+          resolved++
+          return r
+        }),
+      )
     }
     await app.close()
     expect(resolved).toBe(2000)
@@ -153,27 +171,42 @@ describe('KafkaProducerModule', () => {
 
   test('a broker that cannot be reached fails app.init()', async () => {
     const app = await Test.createTestingModule({
-      imports: [KafkaProducerModule.forRoot({ client: { brokers: ['127.0.0.1:1'], connectionTimeout: 300, authenticationTimeout: 300, logLevel: logLevel.NOTHING } })],
+      imports: [
+        KafkaProducerModule.forRoot({
+          client: {
+            brokers: ['127.0.0.1:1'],
+            connectionTimeout: 300,
+            authenticationTimeout: 300,
+            logLevel: logLevel.NOTHING,
+          },
+        }),
+      ],
     }).compile()
     await expect(app.init()).rejects.toThrow(/failed to connect to 127.0.0.1:1/)
   })
 
   test('a missing client config fails at compile with a clear error', async () => {
-    await expect(Test.createTestingModule({ imports: [KafkaProducerModule.forRoot({ name: 'broken' })] }).compile()).rejects.toThrow(
-      'KafkaProducerModule "broken": options.client (the Kafka config with brokers) is required',
-    )
+    await expect(
+      Test.createTestingModule({ imports: [KafkaProducerModule.forRoot({ name: 'broken' })] }).compile(),
+    ).rejects.toThrow('KafkaProducerModule "broken": options.client (the Kafka config with brokers) is required')
   })
 })
 
 describe('KafkaProducerHealthIndicator', () => {
   test('with @nestjs/terminus: up while connected, a HealthCheckError (503 from HealthCheckService) once disconnected', async () => {
     const app = await start({
-      imports: [TerminusModule.forRoot({ logger: false }), KafkaProducerModule.forRoot({ name: 'events', client: client() })],
+      imports: [
+        TerminusModule.forRoot({ logger: false }),
+        KafkaProducerModule.forRoot({ name: 'events', client: client() }),
+      ],
       providers: [KafkaProducerHealthIndicator],
     })
     const health = app.get(HealthCheckService)
     const indicator = app.get(KafkaProducerHealthIndicator)
-    await expect(health.check([() => indicator.isHealthy('kafka', 'events')])).resolves.toMatchObject({ status: 'ok', info: { kafka: { status: 'up' } } })
+    await expect(health.check([() => indicator.isHealthy('kafka', 'events')])).resolves.toMatchObject({
+      status: 'ok',
+      info: { kafka: { status: 'up' } },
+    })
 
     await app.get(getProducerToken('events')).disconnect()
     const thrown = await indicator.isHealthy('kafka', 'events').catch((e) => e)

@@ -10,9 +10,16 @@ const collected = new Set()
 const registry = new FinalizationRegistry((name) => collected.add(name))
 
 async function lifecycle(i) {
-  const producer = new Kafka({ clientId: `collect-${i}`, brokers: process.env.SOAK_BROKERS.split(','), logLevel: logLevel.NOTHING }).producer({ idempotent: i === 0 })
+  const producer = new Kafka({
+    clientId: `collect-${i}`,
+    brokers: process.env.SOAK_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  }).producer({ idempotent: i === 0 })
   await producer.connect()
-  await producer.send({ topic: process.env.SOAK_TOPIC, messages: Array.from({ length: 200 }, (_, j) => ({ value: `v${j}` })) })
+  await producer.send({
+    topic: process.env.SOAK_TOPIC,
+    messages: Array.from({ length: 200 }, (_, j) => ({ value: `v${j}` })),
+  })
   await producer.send({ topic: process.env.SOAK_TOPIC, messages: [{ value: 'x', partition: 999 }] }).catch(() => {})
   await producer.disconnect()
   registry.register(producer, `producer ${i}`)

@@ -18,12 +18,23 @@ const threads = () => Number(/Threads:\s+(\d+)/.exec(fs.readFileSync('/proc/self
 const rssMb = () => process.memoryUsage().rss / 1048576
 
 async function cycle(i) {
-  const producer = new Kafka({ clientId: `soak-${i}`, brokers, logLevel: logLevel.NOTHING }).producer({ idempotent: i % 2 === 0 })
+  const producer = new Kafka({ clientId: `soak-${i}`, brokers, logLevel: logLevel.NOTHING }).producer({
+    idempotent: i % 2 === 0,
+  })
   await producer.connect()
   const value = Buffer.alloc(200, i % 256)
   const sends = []
   for (let n = 0; n < PER_CYCLE; n += 500) {
-    sends.push(producer.send({ topic, messages: Array.from({ length: Math.min(500, PER_CYCLE - n) }, (_, j) => ({ key: `k${j % 32}`, value, headers: { n: String(n + j) } })) }))
+    sends.push(
+      producer.send({
+        topic,
+        messages: Array.from({ length: Math.min(500, PER_CYCLE - n) }, (_, j) => ({
+          key: `k${j % 32}`,
+          value,
+          headers: { n: String(n + j) },
+        })),
+      }),
+    )
   }
   // A failure each cycle: a partition that does not exist.
   const failed = await producer.send({ topic, messages: [{ value: 'x', partition: 999 }] }).then(

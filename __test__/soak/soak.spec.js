@@ -18,7 +18,13 @@ test(`${CYCLES} producer lifecycles, ${CYCLES * PER_CYCLE} messages: no leak, an
   const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'soak-child.js')], {
     encoding: 'utf8',
     timeout: LONG ? 1800000 : 240000,
-    env: { ...process.env, SOAK_BROKERS: brokers().join(','), SOAK_TOPIC: topic, SOAK_CYCLES: String(CYCLES), SOAK_MESSAGES: String(PER_CYCLE) },
+    env: {
+      ...process.env,
+      SOAK_BROKERS: brokers().join(','),
+      SOAK_TOPIC: topic,
+      SOAK_CYCLES: String(CYCLES),
+      SOAK_MESSAGES: String(PER_CYCLE),
+    },
   })
   // Exited by itself (no process.exit in the child), cleanly, before the timeout.
   expect(r.error).toBeUndefined()
@@ -33,7 +39,9 @@ test(`${CYCLES} producer lifecycles, ${CYCLES * PER_CYCLE} messages: no leak, an
   const third = Math.floor(m.samples.length / 3)
   const early = Math.max(...m.samples.slice(third, 2 * third).map((s) => s.rssMb))
   const late = Math.max(...m.samples.slice(2 * third).map((s) => s.rssMb))
-  console.log(`soak: ${m.messages} messages, RSS middle third max ${early} MB, last third max ${late} MB, fds ${m.baseline.fds}->${m.after.fds}, threads ${m.baseline.threads}->${m.after.threads}`)
+  console.log(
+    `soak: ${m.messages} messages, RSS middle third max ${early} MB, last third max ${late} MB, fds ${m.baseline.fds}->${m.after.fds}, threads ${m.baseline.threads}->${m.after.threads}`,
+  )
   expect(late).toBeLessThan(early * 1.1 + 5)
   // Every successful message is on the broker.
   const offsets = await topicOffsets(topic)
@@ -49,5 +57,12 @@ test('a disconnected producer is garbage-collected (its native listeners do not 
   })
   expect(r.stderr).toBe('')
   expect(r.status).toBe(0)
-  expect(JSON.parse(r.stdout.trim().split('\n').pop()).collected).toEqual(['producer 0', 'producer 1', 'producer 2', 'tracker 0', 'tracker 1', 'tracker 2'])
+  expect(JSON.parse(r.stdout.trim().split('\n').pop()).collected).toEqual([
+    'producer 0',
+    'producer 1',
+    'producer 2',
+    'tracker 0',
+    'tracker 1',
+    'tracker 2',
+  ])
 })

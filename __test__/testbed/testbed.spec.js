@@ -8,10 +8,14 @@ const fs = require('node:fs')
 const { brokers, clusterBrokers, createTopic, readBack, kafkajs } = require('../helpers/kafka')
 const { killNode, startNode, waitIsr } = require('../helpers/cluster')
 
-const client = (list, extra = {}) => new kafkajs.Kafka({ clientId: 'testbed', brokers: list, logLevel: kafkajs.logLevel.NOTHING, ...extra })
+const client = (list, extra = {}) =>
+  new kafkajs.Kafka({ clientId: 'testbed', brokers: list, logLevel: kafkajs.logLevel.NOTHING, ...extra })
 
 async function produce(list, topic, messages, { acks = -1, extra } = {}) {
-  const p = client(list, extra).producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner, retry: { retries: 2, initialRetryTime: 100 } })
+  const p = client(list, extra).producer({
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    retry: { retries: 2, initialRetryTime: 100 },
+  })
   await p.connect()
   try {
     return await p.send({ topic, acks, messages })
@@ -33,7 +37,11 @@ test('3-node cluster: RF 3 topic, kafkajs produces and reads back', async () => 
 })
 
 test('kill-node makes min.insync.replicas=3 refuse acks=-1 (NOT_ENOUGH_REPLICAS) while acks=1 works; start-node heals it', async () => {
-  const topic = await createTopic({ replicationFactor: 3, configs: { 'min.insync.replicas': 3 }, brokerList: clusterBrokers() })
+  const topic = await createTopic({
+    replicationFactor: 3,
+    configs: { 'min.insync.replicas': 3 },
+    brokerList: clusterBrokers(),
+  })
   const p = await waitIsr(topic, 3)
   const follower = p.replicas.find((r) => r !== p.leader)
   killNode(follower)
@@ -49,21 +57,30 @@ test('kill-node makes min.insync.replicas=3 refuse acks=-1 (NOT_ENOUGH_REPLICAS)
   }
   await waitIsr(topic, 3)
   await produce(clusterBrokers(), topic, [{ value: 'healed' }])
-  expect((await readBack(topic, 2, { brokerList: clusterBrokers() })).map((m) => m.value.toString())).toEqual(['acks1', 'healed'])
+  expect((await readBack(topic, 2, { brokerList: clusterBrokers() })).map((m) => m.value.toString())).toEqual([
+    'acks1',
+    'healed',
+  ])
 })
 
 test('SASL/SCRAM-SHA-512 authenticates the test user and refuses a wrong password', async () => {
   const topic = await createTopic()
   // A fresh sasl object per client: kafkajs caches SCRAM state on the object it is given.
   const sasl = (password) => ({ mechanism: 'scram-sha-512', username: process.env.KAFKA_SASL_USERNAME, password })
-  await produce(process.env.KAFKA_SASL_BROKERS.split(','), topic, [{ value: 'scram' }], { extra: { sasl: sasl(process.env.KAFKA_SASL_PASSWORD) } })
+  await produce(process.env.KAFKA_SASL_BROKERS.split(','), topic, [{ value: 'scram' }], {
+    extra: { sasl: sasl(process.env.KAFKA_SASL_PASSWORD) },
+  })
   expect((await readBack(topic, 1))[0].value.toString()).toBe('scram')
-  const err = await produce(process.env.KAFKA_SASL_BROKERS.split(','), topic, [{ value: 'x' }], { extra: { sasl: sasl('wrong') } }).catch((e) => e)
+  const err = await produce(process.env.KAFKA_SASL_BROKERS.split(','), topic, [{ value: 'x' }], {
+    extra: { sasl: sasl('wrong') },
+  }).catch((e) => e)
   expect(err.name).toBe('KafkaJSSASLAuthenticationError')
 })
 
 test('TLS with the generated CA', async () => {
   const topic = await createTopic()
-  await produce(process.env.KAFKA_SSL_BROKERS.split(','), topic, [{ value: 'tls' }], { extra: { ssl: { ca: [fs.readFileSync(process.env.KAFKA_SSL_CA)] } } })
+  await produce(process.env.KAFKA_SSL_BROKERS.split(','), topic, [{ value: 'tls' }], {
+    extra: { ssl: { ca: [fs.readFileSync(process.env.KAFKA_SSL_CA)] } },
+  })
   expect((await readBack(topic, 1))[0].value.toString()).toBe('tls')
 })

@@ -1,18 +1,18 @@
 // A file written against kafkajs's producer API, with only the import changed.
 // Checked by `tsc --noEmit` in __test__/types/types.spec.js; never executed.
 import {
-  Kafka,
-  Partitioners,
   CompressionTypes,
-  logLevel,
-  KafkaJSError,
-  KafkaJSProtocolError,
-  KafkaJSNumberOfRetriesExceeded,
-  Producer,
-  RecordMetadata,
-  ProducerRecord,
-  Message,
   FailureLog,
+  Kafka,
+  KafkaJSError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  logLevel,
+  Message,
+  Partitioners,
+  Producer,
+  ProducerRecord,
+  RecordMetadata,
 } from '../../index'
 
 const kafka = new Kafka({
@@ -24,7 +24,10 @@ const kafka = new Kafka({
   requestTimeout: 25000,
   retry: { initialRetryTime: 100, retries: 8 },
   logLevel: logLevel.ERROR,
-  logCreator: (level) => ({ namespace, label, log }) => console.log(level, namespace, label, log.message),
+  logCreator:
+    (level) =>
+    ({ namespace, label, log }) =>
+      console.log(level, namespace, label, log.message),
 })
 
 const dynamic = new Kafka({ brokers: async () => ['a:9092', 'b:9092'] })
@@ -46,7 +49,13 @@ async function main(): Promise<void> {
     { key: null, value: null },
     { value: Buffer.from('x'), partition: 2 },
   ]
-  const record: ProducerRecord = { topic: 'orders', messages, acks: -1, timeout: 30000, compression: CompressionTypes.GZIP }
+  const record: ProducerRecord = {
+    topic: 'orders',
+    messages,
+    acks: -1,
+    timeout: 30000,
+    compression: CompressionTypes.GZIP,
+  }
   const result: RecordMetadata[] = await producer.send(record)
   const offset: string | undefined = result[0].baseOffset
   await producer.sendBatch({ topicMessages: [{ topic: 'a', messages }], acks: 1, compression: CompressionTypes.ZSTD })

@@ -8,17 +8,24 @@ const path = require('node:path')
 const LAUNCHER = path.resolve(__dirname, '../../scripts/kafka/kafka.js')
 const run = (args, env = process.env) => spawnSync(process.execPath, [LAUNCHER, ...args], { encoding: 'utf8', env })
 
-test.each([[['frobnicate']], [['start', 'galaxy']], [['kill-node', '7']], [[]]])('%j prints usage and exits 2', (args) => {
-  const r = run(args)
-  expect(r.status).toBe(2)
-  expect(r.stderr).toMatch(/usage: npm run kafka -- <command>/)
-})
+test.each([[['frobnicate']], [['start', 'galaxy']], [['kill-node', '7']], [[]]])(
+  '%j prints usage and exits 2',
+  (args) => {
+    const r = run(args)
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/usage: npm run kafka -- <command>/)
+  },
+)
 
 test('without java on PATH, start says what is missing and how to get it', () => {
   // A PATH with only node: no java, no mvn.
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'kn-path-'))
   fs.symlinkSync(process.execPath, path.join(bin, 'node'))
-  const r = run(['start', 'single'], { ...process.env, PATH: bin, KAFKA_NAPI_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'kn-state-')) })
+  const r = run(['start', 'single'], {
+    ...process.env,
+    PATH: bin,
+    KAFKA_NAPI_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'kn-state-')),
+  })
   expect(r.status).toBe(1)
   expect(r.stderr).toMatch(/`java` was not found on PATH\. Install a JDK 17 or newer/)
 })

@@ -9,7 +9,12 @@ describe('logger', () => {
     log.info('hidden')
     log.warn('shown', { extra: 1 })
     expect(entries).toHaveLength(1)
-    expect(entries[0]).toMatchObject({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { message: 'shown', extra: 1, logger: 'kafkajs' } })
+    expect(entries[0]).toMatchObject({
+      namespace: 'Producer',
+      level: logLevel.WARN,
+      label: 'WARN',
+      log: { message: 'shown', extra: 1, logger: 'kafkajs' },
+    })
     expect(typeof entries[0].log.timestamp).toBe('string')
   })
 

@@ -61,16 +61,19 @@ describe('retries are bounded by retry.retries and classified', () => {
 
   test('a broker that stays down fails the message at the delivery deadline, not later', async () => {
     mock.createTopic('t')
-    await withProducer({ deliveryTimeout: 1500, retry: { retries: 100, initialRetryTime: 50, maxRetryTime: 200 } }, async (p) => {
-      await p.send({ topic: 't', messages: [{ value: 'warm' }] })
-      mock.brokerDown(1)
-      const started = Date.now()
-      const err = await p.send({ topic: 't', messages: [{ value: 'x' }] }).catch((e) => e)
-      expect(err).toBeInstanceOf(KafkaJSNumberOfRetriesExceeded)
-      expect(err.message).toMatch(/^Message not delivered within 1500 ms/)
-      expect(Date.now() - started).toBeLessThan(60000)
-      mock.brokerUp(1)
-    })
+    await withProducer(
+      { deliveryTimeout: 1500, retry: { retries: 100, initialRetryTime: 50, maxRetryTime: 200 } },
+      async (p) => {
+        await p.send({ topic: 't', messages: [{ value: 'warm' }] })
+        mock.brokerDown(1)
+        const started = Date.now()
+        const err = await p.send({ topic: 't', messages: [{ value: 'x' }] }).catch((e) => e)
+        expect(err).toBeInstanceOf(KafkaJSNumberOfRetriesExceeded)
+        expect(err.message).toMatch(/^Message not delivered within 1500 ms/)
+        expect(Date.now() - started).toBeLessThan(60000)
+        mock.brokerUp(1)
+      },
+    )
   })
 })
 
@@ -101,7 +104,11 @@ describe('ordering across injected retriable errors', () => {
   })
 
   test('idempotent: true keeps send order with 5 requests in flight', async () => {
-    const offsets = await offsetsInSendOrder({ idempotent: true, maxInFlightRequests: 5, retry: { retries: 10, initialRetryTime: 10 } })
+    const offsets = await offsetsInSendOrder({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      retry: { retries: 10, initialRetryTime: 10 },
+    })
     expect(offsets).toHaveLength(200)
     // A retry answered DUPLICATE_SEQUENCE_NUMBER (already stored) leaves its offset unknown: -1
     // (seen in about 1 run of 30). Every known offset must follow send order.

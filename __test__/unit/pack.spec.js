@@ -6,16 +6,29 @@ const { Packer, int64String } = require('../../lib/pack')
 /** Reads one send back, following the documented layout. */
 function readSend(buf, offset, length) {
   let o = offset
-  const u32 = () => ((o += 4), buf.readUInt32LE(o - 4))
-  const i32 = () => ((o += 4), buf.readInt32LE(o - 4))
-  const bytes = (n) => ((o += n), buf.subarray(o - n, o))
+  const u32 = () => {
+    o += 4
+    return buf.readUInt32LE(o - 4)
+  }
+  const i32 = () => {
+    o += 4
+    return buf.readInt32LE(o - 4)
+  }
+  const f64 = () => {
+    o += 8
+    return buf.readDoubleLE(o - 8)
+  }
+  const bytes = (n) => {
+    o += n
+    return buf.subarray(o - n, o)
+  }
   const opt = () => {
     const n = i32()
     return n < 0 ? null : Buffer.from(bytes(n))
   }
   const topics = Array.from({ length: u32() }, () => bytes(u32()).toString('utf8'))
   const messages = Array.from({ length: u32() }, () => {
-    const m = { topic: u32(), partition: i32(), timestamp: ((o += 8), buf.readDoubleLE(o - 8)), key: opt(), value: opt() }
+    const m = { topic: u32(), partition: i32(), timestamp: f64(), key: opt(), value: opt() }
     m.headers = Array.from({ length: u32() }, () => [bytes(u32()).toString('utf8'), opt()])
     return m
   })
@@ -27,7 +40,11 @@ describe('Packer', () => {
   test('writes the sends of one turn back to back, each readable on its own', () => {
     const p = new Packer()
     p.start(['orders', 'café-ü'])
-    p.add(0, -1, 0, 'k1', Buffer.from([1, 2, 3]), [['h', 'v'], ['h', Buffer.from([0])], ['n', null]])
+    p.add(0, -1, 0, 'k1', Buffer.from([1, 2, 3]), [
+      ['h', 'v'],
+      ['h', Buffer.from([0])],
+      ['n', null],
+    ])
     p.add(1, 3, 1700000000123, null, null, null)
     const a = p.finish()
     p.start(['t'])
@@ -40,8 +57,26 @@ describe('Packer', () => {
 
     const first = readSend(buf, a.offset, a.length)
     expect(first.topics).toEqual(['orders', 'café-ü'])
-    expect(first.messages[0]).toEqual({ topic: 0, partition: -1, timestamp: 0, key: Buffer.from('k1'), value: Buffer.from([1, 2, 3]), headers: [['h', Buffer.from('v')], ['h', Buffer.from([0])], ['n', null]] })
-    expect(first.messages[1]).toEqual({ topic: 1, partition: 3, timestamp: 1700000000123, key: null, value: null, headers: [] })
+    expect(first.messages[0]).toEqual({
+      topic: 0,
+      partition: -1,
+      timestamp: 0,
+      key: Buffer.from('k1'),
+      value: Buffer.from([1, 2, 3]),
+      headers: [
+        ['h', Buffer.from('v')],
+        ['h', Buffer.from([0])],
+        ['n', null],
+      ],
+    })
+    expect(first.messages[1]).toEqual({
+      topic: 1,
+      partition: 3,
+      timestamp: 1700000000123,
+      key: null,
+      value: null,
+      headers: [],
+    })
     const second = readSend(buf, b.offset, b.length)
     expect(second.messages[0].key).toEqual(Buffer.alloc(0))
     // A lone surrogate becomes U+FFFD, as Buffer.from encodes it.
@@ -88,7 +123,21 @@ describe('Packer', () => {
 
 test('int64String decodes every int64 exactly', () => {
   const b = Buffer.alloc(8)
-  const values = [0n, 1n, -1n, 4294967295n, 4294967296n, -4294967296n, -4294967297n, 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 123456789012n]
+  const values = [
+    0n,
+    1n,
+    -1n,
+    4294967295n,
+    4294967296n,
+    -4294967296n,
+    -4294967297n,
+    2n ** 53n - 1n,
+    2n ** 53n,
+    -(2n ** 53n) - 1n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    123456789012n,
+  ]
   for (const v of values) {
     b.writeBigInt64LE(v)
     expect(int64String(b, 0)).toBe(v.toString())

@@ -26,7 +26,14 @@ describe('murmur2', () => {
 })
 
 describe('partitioners', () => {
-  const meta = (n, down = []) => Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: down.includes(i) ? -1 : 0, partitionErrorCode: 0, replicas: [0], isr: [0] }))
+  const meta = (n, down = []) =>
+    Array.from({ length: n }, (_, i) => ({
+      partitionId: i,
+      leader: down.includes(i) ? -1 : 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }))
 
   test('an explicit partition wins', () => {
     const p = Partitioners.DefaultPartitioner()
@@ -35,8 +42,11 @@ describe('partitioners', () => {
 
   test('keyless messages go round-robin over partitions that have a leader', () => {
     const p = Partitioners.DefaultPartitioner()
-    const seen = Array.from({ length: 8 }, () => p({ topic: 't', partitionMetadata: meta(4, [1]), message: { value: 'v' } }))
+    const seen = Array.from({ length: 8 }, () =>
+      p({ topic: 't', partitionMetadata: meta(4, [1]), message: { value: 'v' } }),
+    )
     expect(new Set(seen)).toEqual(new Set([0, 2, 3]))
-    for (let i = 1; i < seen.length; i++) expect([0, 2, 3].indexOf(seen[i])).toBe(([0, 2, 3].indexOf(seen[i - 1]) + 1) % 3)
+    for (let i = 1; i < seen.length; i++)
+      expect([0, 2, 3].indexOf(seen[i])).toBe(([0, 2, 3].indexOf(seen[i - 1]) + 1) % 3)
   })
 })

@@ -7,7 +7,9 @@ const { memo, versionOf, perAcks } = require('./util')
 async function create({ brokers, topic }) {
   const { KafkaClient } = require('kafka-crab-js')
   const client = new KafkaClient({ brokers, clientId: 'bench' })
-  const producers = perAcks(async (acks) => client.createProducer({ configuration: { acks: String(acks), 'linger.ms': '0' } }))
+  const producers = perAcks(async (acks) =>
+    client.createProducer({ configuration: { acks: String(acks), 'linger.ms': '0' } }),
+  )
   const batch = memo((values) => values.map((payload) => ({ payload })))
   return {
     version: versionOf('kafka-crab-js'),

@@ -1,7 +1,7 @@
 'use strict'
 // This package (/work/main index.js), with a user's defaults: no producer options at all.
 // acks is per send (kafkajs API); the native core keeps one librdkafka client per acks value.
-const path = require('path')
+const path = require('node:path')
 const { memo } = require('./util')
 
 const ROOT = path.resolve(__dirname, '../..')
@@ -12,7 +12,7 @@ async function create({ brokers, topic }) {
   const producer = kafka.producer()
   const batch = memo((values) => values.map((value) => ({ value })))
   return {
-    version: require(path.join(ROOT, 'package.json')).version + ' (this checkout)',
+    version: `${require(path.join(ROOT, 'package.json')).version} (this checkout)`,
     settings: 'defaults (linger.ms 0, no idempotence); acks per send',
     connect: () => producer.connect(),
     sendOne: (value, acks) => producer.send({ topic, acks, messages: [{ value }] }),

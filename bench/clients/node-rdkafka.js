@@ -11,10 +11,17 @@ function connected(p) {
 async function create({ brokers, topic }) {
   const Kafka = require('node-rdkafka')
   const producers = perAcks((acks) =>
-    connected(new Kafka.HighLevelProducer({ 'metadata.broker.list': brokers, 'client.id': 'bench', 'linger.ms': 0 }, { 'request.required.acks': acks })),
+    connected(
+      new Kafka.HighLevelProducer(
+        { 'metadata.broker.list': brokers, 'client.id': 'bench', 'linger.ms': 0 },
+        { 'request.required.acks': acks },
+      ),
+    ),
   )
   const produce = (p, value) =>
-    new Promise((resolve, reject) => p.produce(topic, null, value, null, null, (err, offset) => (err ? reject(err) : resolve(offset))))
+    new Promise((resolve, reject) =>
+      p.produce(topic, null, value, null, null, (err, offset) => (err ? reject(err) : resolve(offset))),
+    )
   return {
     version: `${versionOf('node-rdkafka')} (librdkafka ${Kafka.librdkafkaVersion})`,
     settings: 'HighLevelProducer, linger.ms 0; one producer per acks (request.required.acks)',

@@ -10,8 +10,8 @@
  * `acks` is 1 or -1. A client whose library fixes acks per producer creates one producer per
  * acks value on first use (that happens during the warm-up, never in a timed repetition).
  */
-const fs = require('fs')
-const path = require('path')
+const fs = require('node:fs')
+const path = require('node:path')
 
 /** Median of the finite numbers in `values` (null when there are none). */
 function median(values) {

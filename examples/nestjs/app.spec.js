@@ -19,7 +19,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 async function startApp(verificationTopic) {
   const config = { brokers: brokers(), verificationTopic, failureLogPath: path.join(dir, `${verificationTopic}.jsonl`) }
-  const app = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(AppConfig).useValue(config).compile()
+  const app = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .compile()
   app.useLogger(false)
   await app.init()
   return { app, users: app.get(UsersService), failureLog: new FailureLog({ path: config.failureLogPath }) }
@@ -42,7 +45,12 @@ test('registering a user produces the verification request, keyed by user id', a
   const [m] = await readBack(topic, 1)
   await app.close()
   expect(m.key.toString()).toBe(user.id)
-  expect(JSON.parse(m.value.toString())).toEqual({ userId: user.id, email: 'ada@example.com', name: 'Ada', token: user.verificationToken })
+  expect(JSON.parse(m.value.toString())).toEqual({
+    userId: user.id,
+    email: 'ada@example.com',
+    name: 'Ada',
+    token: user.verificationToken,
+  })
   expect(failureLog.entries()).toEqual([])
 })
 
@@ -50,14 +58,21 @@ test('a message the broker rejects (MESSAGE_TOO_LARGE) is recorded in the failur
   // The topic accepts 1 KiB messages: the broker refuses the oversized one with MESSAGE_TOO_LARGE.
   // (Registered one at a time: librdkafka puts messages sent together into one batch, and the
   // broker refuses a batch as a whole.)
-  const topic = await createTopic({ topic: `send.verification.email-${Date.now()}`, configs: { 'max.message.bytes': 1024 } })
+  const topic = await createTopic({
+    topic: `send.verification.email-${Date.now()}`,
+    configs: { 'max.message.bytes': 1024 },
+  })
   const { app, users, failureLog } = await startApp(topic)
   const huge = users.register({ email: 'huge@example.com', name: 'x'.repeat(5000) })
   const [entry] = await waitFor(() => failureLog.entries().length > 0 && failureLog.entries())
   const fine = users.register({ email: 'fine@example.com', name: 'Fine' })
   const [m] = await readBack(topic, 1)
   await app.close()
-  expect(entry).toMatchObject({ topic, error: { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false }, attempts: 1 })
+  expect(entry).toMatchObject({
+    topic,
+    error: { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false },
+    attempts: 1,
+  })
   expect(entry.key.toString()).toBe(huge.id)
   expect(JSON.parse(entry.value.toString())).toMatchObject({ userId: huge.id, email: 'huge@example.com' })
   expect(m.key.toString()).toBe(fine.id)

@@ -18,7 +18,13 @@ class UsersService {
    * @param {{ email: string, name: string }} input
    */
   register({ email, name }) {
-    const user = { id: crypto.randomUUID(), email, name, verified: false, verificationToken: crypto.randomBytes(16).toString('hex') }
+    const user = {
+      id: crypto.randomUUID(),
+      email,
+      name,
+      verified: false,
+      verificationToken: crypto.randomBytes(16).toString('hex'),
+    }
     this.users.set(user.id, user)
     this.events.emit(USER_REGISTERED, user)
     return user

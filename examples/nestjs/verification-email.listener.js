@@ -25,7 +25,9 @@ class VerificationEmailListener {
     try {
       await this.producer.send({ topic: this.config.verificationTopic, acks: -1, messages: [{ key: user.id, value }] })
     } catch (e) {
-      this.logger.error(`Verification email for user ${user.id} not requested (${e.type || e.name}: ${e.message}); it is in the failure log`)
+      this.logger.error(
+        `Verification email for user ${user.id} not requested (${e.type || e.name}: ${e.message}); it is in the failure log`,
+      )
     }
   }
 }

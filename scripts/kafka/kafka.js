@@ -118,11 +118,15 @@ function which(cmd) {
 
 function requireTools() {
   if (!which('java')) {
-    console.error('kafka: `java` was not found on PATH. Install a JDK 17 or newer (Debian: apt-get install openjdk-17-jdk-headless).')
+    console.error(
+      'kafka: `java` was not found on PATH. Install a JDK 17 or newer (Debian: apt-get install openjdk-17-jdk-headless).',
+    )
     process.exit(1)
   }
   if (!fs.existsSync(path.join(JARS, '.complete')) && !which('mvn')) {
-    console.error('kafka: `mvn` was not found on PATH; it fetches the broker jars once. Install Maven (Debian: apt-get install maven).')
+    console.error(
+      'kafka: `mvn` was not found on PATH; it fetches the broker jars once. Install Maven (Debian: apt-get install maven).',
+    )
     process.exit(1)
   }
 }
@@ -181,7 +185,9 @@ function ensureTls(dir) {
   const tls = path.join(dir, 'tls')
   if (fs.existsSync(path.join(tls, 'broker-keystore.pem'))) return tls
   if (!which('openssl')) {
-    console.error('kafka: `openssl` was not found on PATH; it makes the TLS listener\'s certificates (apt-get install openssl).')
+    console.error(
+      "kafka: `openssl` was not found on PATH; it makes the TLS listener's certificates (apt-get install openssl).",
+    )
     process.exit(1)
   }
   fs.mkdirSync(tls, { recursive: true })
@@ -194,16 +200,86 @@ function ensureTls(dir) {
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n',
   )
   fs.writeFileSync(path.join(tls, 'client.cnf'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n')
-  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=kafka-napi test CA', '-keyout', 'ca-key.pem', '-out', 'ca.pem'])
-  run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'broker-key.pem', '-out', 'broker.csr'])
-  run(['x509', '-req', '-in', 'broker.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '3650', '-extfile', 'san.cnf', '-out', 'broker.pem'])
-  run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kafka-napi-client', '-keyout', 'client-key.pem', '-out', 'client.csr'])
-  run(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '3650', '-extfile', 'client.cnf', '-out', 'client.pem'])
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=kafka-napi test CA',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+  ])
+  run([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    'broker-key.pem',
+    '-out',
+    'broker.csr',
+  ])
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'broker.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-extfile',
+    'san.cnf',
+    '-out',
+    'broker.pem',
+  ])
+  run([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=kafka-napi-client',
+    '-keyout',
+    'client-key.pem',
+    '-out',
+    'client.csr',
+  ])
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-extfile',
+    'client.cnf',
+    '-out',
+    'client.pem',
+  ])
   // Kafka's PEM key store: the private key (PKCS#8) followed by the certificate chain.
   run(['pkcs8', '-topk8', '-nocrypt', '-in', 'broker-key.pem', '-out', 'broker-key.pk8.pem'])
   fs.writeFileSync(
     path.join(tls, 'broker-keystore.pem'),
-    fs.readFileSync(path.join(tls, 'broker-key.pk8.pem'), 'utf8') + fs.readFileSync(path.join(tls, 'broker.pem'), 'utf8') + fs.readFileSync(path.join(tls, 'ca.pem'), 'utf8'),
+    fs.readFileSync(path.join(tls, 'broker-key.pk8.pem'), 'utf8') +
+      fs.readFileSync(path.join(tls, 'broker.pem'), 'utf8') +
+      fs.readFileSync(path.join(tls, 'ca.pem'), 'utf8'),
   )
   return tls
 }
@@ -229,10 +305,13 @@ function serverProperties(topology, node) {
     Object.assign(props, {
       'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
       'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
-      'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
       // Unsecured JWS tokens (alg "none") are accepted: enough to test the OAUTHBEARER flow.
-      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
     })
   }
   if (node.sslPort) {
@@ -279,13 +358,14 @@ function prepareNode(topology, node, clusterId) {
   const dir = nodeDir(topology, node.id)
   fs.rmSync(path.join(dir, 'data'), { recursive: true, force: true })
   fs.mkdirSync(dir, { recursive: true })
-  fs.writeFileSync(path.join(dir, 'server.properties'), serverProperties(topology, node) + '\n')
-  fs.writeFileSync(path.join(dir, 'log4j2.properties'), log4jConfig(dir) + '\n')
+  fs.writeFileSync(path.join(dir, 'server.properties'), `${serverProperties(topology, node)}\n`)
+  fs.writeFileSync(path.join(dir, 'log4j2.properties'), `${log4jConfig(dir)}\n`)
   for (const f of ['server.log', 'stdout.log']) fs.rmSync(path.join(dir, f), { force: true })
   const args = ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', path.join(dir, 'server.properties')]
   if (node.saslPort) {
     for (const u of SASL_USERS) {
-      for (const mech of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) args.push('-S', `${mech}=[name=${u.username},password=${u.password}]`)
+      for (const mech of ['SCRAM-SHA-256', 'SCRAM-SHA-512'])
+        args.push('-S', `${mech}=[name=${u.username},password=${u.password}]`)
     }
   }
   const r = java(args, { env: { ...process.env, KAFKA_LOG4J_OPTS: '' } })
@@ -343,7 +423,8 @@ async function waitReady(topology, nodes) {
       } catch (e) {
         last = e.message
       }
-      if (Date.now() > deadline) throw new Error(`node ${node.id} of ${topology} not ready after ${READY_TIMEOUT_MS} ms: ${last}`)
+      if (Date.now() > deadline)
+        throw new Error(`node ${node.id} of ${topology} not ready after ${READY_TIMEOUT_MS} ms: ${last}`)
       await new Promise((r) => setTimeout(r, 300))
     }
   }
@@ -388,7 +469,9 @@ async function start(topology) {
     await stop(topology, true)
     return false
   }
-  console.log(`kafka: ${topology} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${brokersOf(topology).join(',')})`)
+  console.log(
+    `kafka: ${topology} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${brokersOf(topology).join(',')})`,
+  )
   return true
 }
 

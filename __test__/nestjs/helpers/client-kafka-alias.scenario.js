@@ -11,7 +11,11 @@ const { scenario } = require('./child')
 const ROOT = path.resolve(__dirname, '../../..')
 
 scenario(async () => {
-  const restore = redirect('kafkajs', path.dirname(require.resolve('@nestjs/microservices/package.json')), require.resolve(ROOT))
+  const restore = redirect(
+    'kafkajs',
+    path.dirname(require.resolve('@nestjs/microservices/package.json')),
+    require.resolve(ROOT),
+  )
   try {
     const { Test } = require('@nestjs/testing')
     const { ClientsModule, Transport } = require('@nestjs/microservices')
@@ -28,7 +32,15 @@ scenario(async () => {
     }
 
     const app = await Test.createTestingModule({
-      imports: [ClientsModule.register([{ name: 'KAFKA', transport: Transport.KAFKA, options: { client: { brokers: process.env.KAFKA_BROKERS.split(',') }, producerOnlyMode: true } }])],
+      imports: [
+        ClientsModule.register([
+          {
+            name: 'KAFKA',
+            transport: Transport.KAFKA,
+            options: { client: { brokers: process.env.KAFKA_BROKERS.split(',') }, producerOnlyMode: true },
+          },
+        ]),
+      ],
     }).compile()
     await app.init()
     const client = app.get('KAFKA')
@@ -37,7 +49,9 @@ scenario(async () => {
     const result = {
       clientClass: client.constructor.name,
       producerIsKafkaNapi: client.producer instanceof Producer,
-      kafkajsLoaded: Object.keys(require.cache).some((f) => f.includes(`${path.sep}node_modules${path.sep}kafkajs${path.sep}`)),
+      kafkajsLoaded: Object.keys(require.cache).some((f) =>
+        f.includes(`${path.sep}node_modules${path.sep}kafkajs${path.sep}`),
+      ),
       sends,
       metadata,
     }

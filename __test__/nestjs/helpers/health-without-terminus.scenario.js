@@ -25,7 +25,16 @@ scenario(async () => {
     await app.get(getProducerToken()).disconnect()
     const err = await indicator.isHealthy('kafka').catch((e) => e)
     await app.close()
-    return { up, down: { name: err.name, constructor: err.constructor.name, message: err.message, causes: err.causes, isHealthCheckError: err.isHealthCheckError ?? null } }
+    return {
+      up,
+      down: {
+        name: err.name,
+        constructor: err.constructor.name,
+        message: err.message,
+        causes: err.causes,
+        isHealthCheckError: err.isHealthCheckError ?? null,
+      },
+    }
   } finally {
     restore()
   }
