@@ -55,3 +55,46 @@ pub fn client_config(base: &[(String, String)], overrides: &[(String, String)]) 
   });
   Ok(cfg)
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn props(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+  }
+
+  #[test]
+  fn secrets_are_recognised_by_name() {
+    for k in [
+      "sasl.password",
+      "ssl.key.pem",
+      "ssl.key.password",
+      "sasl.oauthbearer.config",
+      "sasl.oauthbearer.client.secret",
+    ] {
+      assert!(is_secret(k), "{k}");
+    }
+    for k in ["bootstrap.servers", "sasl.username", "ssl.ca.pem", "acks"] {
+      assert!(!is_secret(k), "{k}");
+    }
+  }
+
+  #[test]
+  fn a_refusal_never_echoes_a_secret() {
+    let p = props(&[("sasl.username", "alice"), ("sasl.password", "hunter2")]);
+    let text = "Invalid value \"hunter2\" for configuration property \"sasl.password\" (user alice)";
+    assert_eq!(
+      redact(text, &p),
+      "Invalid value \"[redacted]\" for configuration property \"sasl.password\" (user alice)"
+    );
+  }
+
+  #[test]
+  fn overrides_win_and_bad_names_are_refused() {
+    let cfg = client_config(&props(&[("acks", "1")]), &props(&[("acks", "all")])).expect("valid");
+    assert_eq!(cfg.get("acks"), Some("all"));
+    assert!(matches!(client_config(&props(&[("", "x")]), &[]), Err(NativeError::Config(_))));
+    assert!(matches!(client_config(&props(&[("client.id", "a\0b")]), &[]), Err(NativeError::Config(_))));
+  }
+}

@@ -724,3 +724,6 @@ impl NativeProducer {
     self.sink.clear_listener();
   }
 }
+
+#[cfg(test)]
+mod wire_tests;

@@ -1,0 +1,197 @@
+//! The two wire formats between JS and the core: the packed messages a send hands over
+//! (`lib/pack.js` writes them, [`Reader`] reads them) and the completions a drain hands back
+//! ([`write_completion`] writes them, `lib/producer.js` reads them).
+
+use std::collections::HashMap;
+
+use rdkafka::message::Headers;
+
+use super::*;
+use crate::delivery::{BatchOutcome, PartitionOutcome};
+
+/// One message in the layout `lib/pack.js` writes.
+fn packed(topic: u32, partition: i32, ts: f64, key: Option<&[u8]>, value: Option<&[u8]>, headers: &[(&str, Option<&[u8]>)]) -> Vec<u8> {
+  let mut b = Vec::new();
+  b.extend_from_slice(&topic.to_le_bytes());
+  b.extend_from_slice(&partition.to_le_bytes());
+  b.extend_from_slice(&ts.to_le_bytes());
+  let bytes = |b: &mut Vec<u8>, v: Option<&[u8]>| match v {
+    None => b.extend_from_slice(&(-1i32).to_le_bytes()),
+    Some(v) => {
+      b.extend_from_slice(&(v.len() as i32).to_le_bytes());
+      b.extend_from_slice(v);
+    }
+  };
+  bytes(&mut b, key);
+  bytes(&mut b, value);
+  b.extend_from_slice(&(headers.len() as u32).to_le_bytes());
+  for (name, value) in headers {
+    b.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    b.extend_from_slice(name.as_bytes());
+    bytes(&mut b, *value);
+  }
+  b
+}
+
+#[test]
+fn a_packed_message_reads_back_field_by_field() {
+  let buf = packed(3, -1, 1_700_000_000_123.0, Some(b"user-1"), None, &[("trace", Some(b"abc")), ("empty", None)]);
+  let mut r = Reader::new(&buf);
+  let m = read_message(&mut r).expect("well-formed");
+  assert_eq!(m.topic, 3);
+  assert_eq!(m.partition, -1);
+  assert_eq!(m.timestamp, 1_700_000_000_123.0);
+  assert_eq!(m.key, Some(&b"user-1"[..]));
+  assert_eq!(m.value, None);
+  let h = m.headers.expect("two headers");
+  assert_eq!(h.count(), 2);
+  assert_eq!(h.get(0).key, "trace");
+  assert_eq!(h.get(0).value, Some(&b"abc"[..]));
+  assert_eq!(h.get(1).key, "empty");
+  assert_eq!(h.get(1).value, None);
+  assert_eq!(r.pos, buf.len(), "the whole message was consumed");
+}
+
+#[test]
+fn no_headers_means_none_and_empty_values_stay_empty() {
+  let buf = packed(0, 2, 0.0, Some(b""), Some(b""), &[]);
+  let m = read_message(&mut Reader::new(&buf)).expect("well-formed");
+  assert_eq!(m.key, Some(&b""[..]));
+  assert_eq!(m.value, Some(&b""[..]));
+  assert!(m.headers.is_none());
+}
+
+#[test]
+fn every_truncation_is_a_typed_input_error_not_a_panic() {
+  let buf = packed(1, 0, 5.0, Some(b"k"), Some(b"value"), &[("h", Some(b"v"))]);
+  for cut in 0..buf.len() {
+    match read_message(&mut Reader::new(&buf[..cut])) {
+      Err(NativeError::Input(msg)) => assert!(msg.contains("truncated"), "cut at {cut}: {msg}"),
+      Err(other) => panic!("cut at {cut}: unexpected error {other:?}"),
+      Ok(_) => panic!("cut at {cut}: a truncated message was accepted"),
+    }
+  }
+}
+
+#[test]
+fn a_length_past_the_end_is_refused() {
+  let mut buf = packed(1, 0, 5.0, None, Some(b"v"), &[]);
+  // The value's length field says 2^31-1 bytes follow.
+  let at = 4 + 4 + 8 + 4;
+  buf[at..at + 4].copy_from_slice(&i32::MAX.to_le_bytes());
+  assert!(matches!(read_message(&mut Reader::new(&buf)), Err(NativeError::Input(_))));
+}
+
+#[test]
+fn a_header_name_that_is_not_utf8_is_refused() {
+  let mut buf = packed(0, 0, 0.0, None, None, &[("ab", None)]);
+  let at = buf.len() - 4 - 2;
+  buf[at] = 0xff;
+  match read_message(&mut Reader::new(&buf)) {
+    Err(NativeError::Input(msg)) => assert!(msg.contains("UTF-8"), "{msg}"),
+    other => panic!("expected an input error, got {:?}", other.map(|_| ())),
+  }
+}
+
+#[test]
+fn topic_tables_read_in_order() {
+  let mut buf = 2u32.to_le_bytes().to_vec();
+  for t in ["orders", "audit"] {
+    buf.extend_from_slice(&(t.len() as u32).to_le_bytes());
+    buf.extend_from_slice(t.as_bytes());
+  }
+  assert_eq!(read_topics(&mut Reader::new(&buf)).expect("two topics"), vec!["orders", "audit"]);
+  assert!(read_topics(&mut Reader::new(&buf[..buf.len() - 1])).is_err());
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+  u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+fn le_i64(b: &[u8], at: usize) -> i64 {
+  i64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+#[test]
+fn a_delivered_send_is_written_per_partition_sorted_with_unknown_offsets_as_minus_one() {
+  let mut partitions = HashMap::new();
+  partitions.insert(
+    (1, 0),
+    PartitionOutcome {
+      base_offset: 7,
+      log_append_time: -1,
+    },
+  );
+  partitions.insert(
+    (0, 2),
+    PartitionOutcome {
+      base_offset: -1001,
+      log_append_time: 1_700_000_000_000,
+    },
+  );
+  partitions.insert(
+    (0, 1),
+    PartitionOutcome {
+      base_offset: 9_007_199_254_740_993,
+      log_append_time: -1,
+    },
+  );
+  let mut out = Vec::new();
+  write_completion(&mut out, 42, Ok(BatchOutcome { partitions, failures: vec![] }));
+  assert_eq!(out.len(), 4 + 4 + 3 * 24);
+  assert_eq!(le_u32(&out, 0), 42);
+  assert_eq!(le_u32(&out, 4), 3);
+  let entry = |i: usize| {
+    let at = 8 + i * 24;
+    (le_u32(&out, at), le_u32(&out, at + 4) as i32, le_i64(&out, at + 8), le_i64(&out, at + 16))
+  };
+  assert_eq!(entry(0), (0, 1, 9_007_199_254_740_993, -1), "int64 offsets above 2^53 pass exactly");
+  assert_eq!(
+    entry(1),
+    (0, 2, -1, 1_700_000_000_000),
+    "librdkafka's -1001 (stored, offset unknown) becomes -1"
+  );
+  assert_eq!(entry(2), (1, 0, 7, -1));
+}
+
+#[test]
+fn a_refused_send_carries_its_error_payload() {
+  let mut out = Vec::new();
+  write_completion(&mut out, 5, Err("{\"kind\":\"state\"}".into()));
+  assert_eq!(le_u32(&out, 0), 5);
+  assert_eq!(le_u32(&out, 4), FAILED);
+  assert_eq!(le_u32(&out, 8) as usize, out.len() - 12);
+  assert_eq!(&out[12..], b"{\"kind\":\"state\"}");
+}
+
+#[test]
+fn failed_messages_become_one_delivery_payload_in_message_order() {
+  let failure = |index: u32| MessageFailure {
+    index,
+    topic: 0,
+    partition: 0,
+    code: 19,
+    name: "NOT_ENOUGH_REPLICAS".into(),
+    message: "Broker: Not enough in-sync replicas".into(),
+  };
+  let mut out = Vec::new();
+  write_completion(
+    &mut out,
+    1,
+    Ok(BatchOutcome {
+      partitions: HashMap::new(),
+      failures: vec![failure(4), failure(1)],
+    }),
+  );
+  assert_eq!(le_u32(&out, 4), FAILED);
+  let payload: serde_json::Value = serde_json::from_slice(&out[12..]).expect("JSON payload");
+  assert_eq!(payload["kind"], "delivery");
+  assert_eq!(payload["code"], 19);
+  let indexes: Vec<u64> = payload["failures"]
+    .as_array()
+    .expect("failures")
+    .iter()
+    .map(|f| f["index"].as_u64().unwrap())
+    .collect();
+  assert_eq!(indexes, vec![1, 4]);
+}
