@@ -10,7 +10,7 @@
 /** Prebuilt platforms. `floor`: the oldest C library the binary runs on. */
 const PLATFORMS = {
   'linux-x64-gnu': { triple: 'x86_64-unknown-linux-gnu', os: 'linux', cpu: 'x64', libc: 'glibc', floor: 'glibc 2.17' },
-  'linux-x64-musl': { triple: 'x86_64-unknown-linux-musl', os: 'linux', cpu: 'x64', libc: 'musl', floor: 'musl 1.2' },
+  'linux-x64-musl': { triple: 'x86_64-unknown-linux-musl', os: 'linux', cpu: 'x64', libc: 'musl', floor: 'musl 1.2.3' },
   'linux-arm64-gnu': {
     triple: 'aarch64-unknown-linux-gnu',
     os: 'linux',
@@ -23,7 +23,7 @@ const PLATFORMS = {
     os: 'linux',
     cpu: 'arm64',
     libc: 'musl',
-    floor: 'musl 1.2',
+    floor: 'musl 1.2.3',
   },
   'darwin-x64': { triple: 'x86_64-apple-darwin', os: 'darwin', cpu: 'x64', floor: 'macOS 10.13' },
   'darwin-arm64': { triple: 'aarch64-apple-darwin', os: 'darwin', cpu: 'arm64', floor: 'macOS 11' },

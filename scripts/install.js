@@ -47,9 +47,13 @@ function libraryFile(dir) {
   return path.join(dir, 'release', name)
 }
 
-/** `cargo build --release --lib` in a throw-away target dir; returns the built library's path. */
+/**
+ * `cargo build --release --lib`; returns where. An installed package builds in a throw-away
+ * target dir (about 1 GB of intermediate files); a git checkout keeps `target/` for the next build.
+ */
 function buildFromSource() {
-  const keep = process.env.CARGO_TARGET_DIR
+  const checkout = fs.existsSync(path.join(root, '.git')) ? path.join(root, 'target') : undefined
+  const keep = process.env.CARGO_TARGET_DIR || checkout
   const targetDir = keep || fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-build-'))
   say(`building the native module from source with cargo for ${platform} (a few minutes)...`)
   const started = Date.now()
