@@ -2,11 +2,18 @@
 'use strict'
 /*
  * Pins the platform packages to the root package's version, as `napi prepublish` does: writes
- * npm/<platform>/package.json (and its README) for every platform in lib/platform.js, and the
- * root's `optionalDependencies` on them at exactly the root's version.
+ * npm/<platform>/package.json (and its README) for every platform in lib/platform.js at the root
+ * package.json's version.
  *
- *   node scripts/dist/version.js           write them
- *   node scripts/dist/version.js --check   exit 1 if anything on disk differs (CI, release)
+ * The root's `optionalDependencies` on them exist only in the published package: the `prepack`
+ * script adds them at exactly the root's version and `postpack` takes them out again, so the
+ * repository's package.json and lockfile never name packages a checkout cannot install (`npm ci`
+ * refuses a lockfile that lacks them, and an unpublished version is not on the registry).
+ *
+ *   node scripts/dist/version.js                    write npm/<platform>/
+ *   node scripts/dist/version.js --check            exit 1 if npm/<platform>/ differs (CI, release)
+ *   node scripts/dist/version.js --add-optional     prepack: add the root's optionalDependencies
+ *   node scripts/dist/version.js --remove-optional  postpack: remove them
  *
  * To release a new version: change `version` in the root package.json, then run this.
  */
@@ -51,25 +58,36 @@ function platformReadme(platform) {
   ].join('\n')
 }
 
-/** Every file this script owns, with the content it should have. */
-function expected() {
-  const rootPkg = JSON.parse(fs.readFileSync(rootPkgPath, 'utf8'))
+/** Every platform package file, with the content it should have. */
+function expected(rootPkg) {
   const files = new Map()
-  const optional = {}
   for (const platform of Object.keys(PLATFORMS)) {
     const dir = path.join(root, 'npm', platform)
     files.set(path.join(dir, 'package.json'), json(platformPackage(rootPkg, platform)))
     files.set(path.join(dir, 'README.md'), platformReadme(platform))
-    optional[packageName(platform)] = rootPkg.version
   }
-  files.set(rootPkgPath, json({ ...rootPkg, optionalDependencies: optional }))
   return files
 }
 
+/** The root package.json with (or without) its optionalDependencies on every platform package. */
+function setOptional(rootPkg, add) {
+  const { optionalDependencies: _, ...rest } = rootPkg
+  if (!add) return rest
+  const optional = {}
+  for (const platform of Object.keys(PLATFORMS)) optional[packageName(platform)] = rootPkg.version
+  return { ...rest, optionalDependencies: optional }
+}
+
 function main() {
-  const check = process.argv.includes('--check')
+  const args = process.argv.slice(2)
+  const rootPkg = JSON.parse(fs.readFileSync(rootPkgPath, 'utf8'))
+  if (args.includes('--add-optional') || args.includes('--remove-optional')) {
+    fs.writeFileSync(rootPkgPath, json(setOptional(rootPkg, args.includes('--add-optional'))))
+    return
+  }
+  const check = args.includes('--check')
   const stale = []
-  for (const [file, content] of expected()) {
+  for (const [file, content] of expected(rootPkg)) {
     const now = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null
     if (now === content) continue
     stale.push(path.relative(root, file))
