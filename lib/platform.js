@@ -57,6 +57,11 @@ function binaryName(platform) {
   return `kafka-napi.${platform}.node`
 }
 
+/** The file cargo writes for the crate's cdylib on `os` (a process.platform value). */
+function cargoLibraryName(os = process.platform) {
+  return { win32: 'kafka_napi.dll', darwin: 'libkafka_napi.dylib' }[os] || 'libkafka_napi.so'
+}
+
 function packageName(platform) {
   return `kafka-napi-${platform}`
 }
@@ -100,4 +105,12 @@ function missingBinaryAdvice(platform = currentPlatform(), hasCargo = undefined)
   return lines.join('\n')
 }
 
-module.exports = { PLATFORMS, currentPlatform, libcFamily, binaryName, packageName, missingBinaryAdvice }
+module.exports = {
+  PLATFORMS,
+  currentPlatform,
+  libcFamily,
+  binaryName,
+  cargoLibraryName,
+  packageName,
+  missingBinaryAdvice,
+}

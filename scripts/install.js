@@ -19,7 +19,7 @@ const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { currentPlatform, binaryName, missingBinaryAdvice } = require('../lib/platform')
+const { currentPlatform, binaryName, cargoLibraryName, missingBinaryAdvice } = require('../lib/platform')
 
 const root = path.resolve(__dirname, '..')
 const platform = currentPlatform()
@@ -42,11 +42,6 @@ function hasCargo() {
   return r.status === 0
 }
 
-function libraryFile(dir) {
-  const name = { win32: 'kafka_napi.dll', darwin: 'libkafka_napi.dylib' }[process.platform] || 'libkafka_napi.so'
-  return path.join(dir, 'release', name)
-}
-
 /**
  * `cargo build --release --lib`; returns where. An installed package builds in a throw-away
  * target dir (about 1 GB of intermediate files); a git checkout keeps `target/` for the next build.
@@ -65,7 +60,7 @@ function buildFromSource() {
   })
   if (r.status !== 0) return { ok: false, targetDir, keep }
   const dest = path.join(root, binaryName(platform))
-  fs.copyFileSync(libraryFile(targetDir), dest)
+  fs.copyFileSync(path.join(targetDir, 'release', cargoLibraryName()), dest)
   say(`built ${path.basename(dest)} in ${Math.round((Date.now() - started) / 1000)} s`)
   if (!keep) fs.rmSync(targetDir, { recursive: true, force: true })
   return { ok: true }

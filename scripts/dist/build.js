@@ -18,7 +18,7 @@
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
-const { PLATFORMS, binaryName, currentPlatform } = require('../../lib/platform')
+const { PLATFORMS, binaryName, cargoLibraryName, currentPlatform } = require('../../lib/platform')
 
 const root = path.resolve(__dirname, '..', '..')
 const GLIBC_FLOOR = '2.17'
@@ -74,10 +74,6 @@ function zigToolchain(platform) {
   }
 }
 
-function libraryName(os) {
-  return { win32: 'kafka_napi.dll', darwin: 'libkafka_napi.dylib' }[os] || 'libkafka_napi.so'
-}
-
 function build(platform, { local }) {
   const p = PLATFORMS[platform]
   if (!p) throw new Error(`unknown platform ${platform}; known: ${Object.keys(PLATFORMS).join(', ')}`)
@@ -94,7 +90,7 @@ function build(platform, { local }) {
     run('cargo', ['build', '--release', '--lib', '--locked', '--target', p.triple], env)
   }
   const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, 'target')
-  const built = path.join(targetDir, p.triple, 'release', libraryName(p.os))
+  const built = path.join(targetDir, p.triple, 'release', cargoLibraryName(p.os))
   const dest = path.join(root, 'npm', platform, binaryName(platform))
   fs.copyFileSync(built, dest)
   if (local && platform === currentPlatform()) fs.copyFileSync(built, path.join(root, binaryName(platform)))
