@@ -14,6 +14,7 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { hasZigbuild, zigTarget, zigToolchain } = require('../scripts/dist/zig')
 const crypto = require('node:crypto')
 const { spawn } = require('node:child_process')
 const { renderMarkdown, renderSvg } = require('./report')
@@ -329,21 +330,21 @@ function floorStale() {
 async function buildFloor(progress, logDir) {
   if (!floorStale()) return null
   const logFile = path.join(logDir, 'floor-build.log')
-  progress.message(
-    `floor: cargo build --release --example bench-floor --target x86_64-unknown-linux-gnu (log: ${shown(logFile)})`,
-  )
-  const r = await runLogged(
-    'cargo',
-    ['build', '--release', '--example', 'bench-floor', '--target', 'x86_64-unknown-linux-gnu'],
-    {
-      cwd: ROOT,
-      env: process.env,
-      timeoutMs: 20 * 60 * 1000,
-      logFile,
-      progress,
-      label: 'building the floor',
-    },
-  )
+  // The floor links the librdkafka build that ships: with zig, as scripts/dist/build.js builds
+  // linux-x64-gnu (reusing its artifacts), else with plain cargo on this machine's toolchain.
+  const zig = hasZigbuild()
+  const cargoArgs = zig
+    ? ['zigbuild', '--release', '--example', 'bench-floor', '--target', zigTarget('linux-x64-gnu')]
+    : ['build', '--release', '--example', 'bench-floor', '--target', 'x86_64-unknown-linux-gnu']
+  progress.message(`floor: cargo ${cargoArgs.join(' ')} (log: ${shown(logFile)})`)
+  const r = await runLogged('cargo', cargoArgs, {
+    cwd: ROOT,
+    env: zig ? { ...process.env, ...zigToolchain('linux-x64-gnu') } : process.env,
+    timeoutMs: 20 * 60 * 1000,
+    logFile,
+    progress,
+    label: 'building the floor',
+  })
   if (r.error) return `cargo could not run: ${r.error.message}`
   if (r.timedOut) return 'cargo build timed out after 20 min'
   if (r.status !== 0) {

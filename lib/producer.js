@@ -104,6 +104,8 @@ function partitionOf(p, topic) {
 }
 
 const FAILED = 0xffffffff
+/** librdkafka's RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN. */
+const ALL_BROKERS_DOWN = -187
 
 /**
  * The JS half of the send path: one Promise per send, settled in bulk when the native core says
@@ -357,8 +359,13 @@ class Producer {
     }
     if (e.type === 'error') {
       // librdkafka logs the same condition through its log callback; remember it for the
-      // error that a failing connect or send will report.
-      this._lastClientError = { code: e.code, name: e.code, message: e.message, at: Date.now() }
+      // error that a failing connect or send will report. It reports the cause once (e.g.
+      // "Connect to ... failed: Connection refused"; repeats are suppressed) and then
+      // "1/1 brokers are down" again and again: that summary must not hide the cause.
+      const last = this._lastClientError
+      if (e.code !== ALL_BROKERS_DOWN || !last || last.code === ALL_BROKERS_DOWN) {
+        this._lastClientError = { code: e.code, name: e.code, message: e.message, at: Date.now() }
+      }
       if (this._refuseConnect && (e.code === -169 || e.code === -181)) this._refuseConnect(new Error(e.message))
       return
     }

@@ -19,9 +19,9 @@ const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { PLATFORMS, binaryName, cargoLibraryName, currentPlatform } = require('../../lib/platform')
+const { zigTarget, zigToolchain } = require('./zig')
 
 const root = path.resolve(__dirname, '..', '..')
-const GLIBC_FLOOR = '2.17'
 
 function run(cmd, args, env) {
   console.log(`$ ${cmd} ${args.join(' ')}`)
@@ -35,45 +35,6 @@ function run(cmd, args, env) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.error ? r.error.message : `exit ${r.status}`})`)
 }
 
-/**
- * cargo-zigbuild points cc-rs at zig (CC_<target>), but librdkafka's own configure script reads
- * plain CC/AR and would compile with the host's gcc against the host's headers: wrong for arm64,
- * and for -gnu it would compile against a newer glibc's headers than the one linked. These
- * wrappers make configure and make use zig for the target too. Nothing in the build compiles C
- * for the host, but HOST_CC keeps such a thing on the host compiler should it appear.
- */
-function zigToolchain(platform) {
-  const p = PLATFORMS[platform]
-  const zigTriple = `${p.triple.replace('-unknown-', '-')}${p.libc === 'glibc' ? `.${GLIBC_FLOOR}` : ''}`
-  const dir = path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'zig-wrappers', platform)
-  fs.mkdirSync(dir, { recursive: true })
-  const script = (name, body) => {
-    const file = path.join(dir, name)
-    fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 })
-    return file
-  }
-  // librdkafka's make also links shared libraries (unused here) whose version script names
-  // symbols of optional parts; lld refuses that unless told the names may be undefined.
-  const compiler = (zig) =>
-    script(
-      zig,
-      [
-        'case " $* " in *" -shared "*) set -- "$@" -Wl,--undefined-version ;; esac',
-        `exec cargo-zigbuild zig ${zig} -- -g -fno-sanitize=all -target ${zigTriple} "$@"`,
-      ].join('\n'),
-    )
-  return {
-    CC: compiler('cc'),
-    // make also builds librdkafka++ (C++), unused here but built all the same.
-    CXX: compiler('c++'),
-    AR: script('ar', 'exec cargo-zigbuild zig ar -- "$@"'),
-    RANLIB: script('ranlib', 'exec cargo-zigbuild zig ranlib -- "$@"'),
-    HOST_CC: 'cc',
-    HOST_CXX: 'c++',
-    HOST_AR: 'ar',
-  }
-}
-
 function build(platform, { local }) {
   const p = PLATFORMS[platform]
   if (!p) throw new Error(`unknown platform ${platform}; known: ${Object.keys(PLATFORMS).join(', ')}`)
@@ -83,9 +44,8 @@ function build(platform, { local }) {
     // A cdylib loaded by a dynamically linked musl node must itself link musl dynamically.
     if (p.libc === 'musl')
       env[`CARGO_TARGET_${p.triple.toUpperCase().replace(/-/g, '_')}_RUSTFLAGS`] = '-C target-feature=-crt-static'
-    const zigTarget = p.libc === 'glibc' ? `${p.triple}.${GLIBC_FLOOR}` : p.triple
     Object.assign(env, zigToolchain(platform))
-    run('cargo', ['zigbuild', '--release', '--lib', '--locked', '--target', zigTarget], env)
+    run('cargo', ['zigbuild', '--release', '--lib', '--locked', '--target', zigTarget(platform)], env)
   } else {
     run('cargo', ['build', '--release', '--lib', '--locked', '--target', p.triple], env)
   }
