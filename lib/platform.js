@@ -89,7 +89,7 @@ function missingBinaryAdvice(platform = currentPlatform(), hasCargo = undefined)
   const needs =
     process.platform === 'win32'
       ? 'Rust (https://rustup.rs, MSVC toolchain), Visual Studio Build Tools and CMake'
-      : 'Rust (https://rustup.rs: cargo and rustc), a C compiler, make and perl ' +
+      : 'Rust (https://rustup.rs: cargo and rustc), a C and C++ compiler, make and perl ' +
         '(Debian/Ubuntu: apt-get install build-essential perl; Alpine: apk add build-base perl linux-headers; ' +
         'macOS: xcode-select --install)'
   if (hasCargo === false) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The source fallback needs only Rust, a C compiler, make and perl.
+# The source fallback needs only Rust, a C and C++ compiler (librdkafka's configure wants both), make
+# and perl.
 #
 # Installs the root tarball alone (no platform package: --omit=optional) into a new app, with
 # cmake off PATH and the libcurl headers hidden (a private mount namespace lays an empty tmpfs
