@@ -105,11 +105,13 @@ fn topic_tables_read_in_order() {
 }
 
 fn le_u32(b: &[u8], at: usize) -> u32 {
-  u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+  u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 fn le_i64(b: &[u8], at: usize) -> i64 {
-  i64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+  let mut a = [0u8; 8];
+  a.copy_from_slice(&b[at..at + 8]);
+  i64::from_le_bytes(a)
 }
 
 #[test]
