@@ -253,15 +253,31 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
   // Like the Java client's max.block.ms: how long a send waits for room in a full local queue.
   const maxBlockMs =
     producerConfig.maxBlockMs != null ? positiveInt('maxBlockMs', producerConfig.maxBlockMs, { min: 0 }) : undefined
+  const disconnectTimeout = positiveInt('disconnectTimeout', producerConfig.disconnectTimeout ?? 30000, { min: 0 })
+  // How long a failure waits for the failure log to confirm its record before it is reported anyway.
+  const failureLogTimeout = positiveInt('failureLogTimeout', producerConfig.failureLogTimeout ?? 10000, { min: 1 })
+  const { failureLog, onDeliveryFailure } = producerConfig
+  check(
+    failureLog == null || (typeof failureLog === 'object' && typeof failureLog.record === 'function'),
+    'Invalid failureLog: expected an object with a record(report) method (e.g. a FailureLog)',
+  )
+  check(
+    onDeliveryFailure == null || typeof onDeliveryFailure === 'function',
+    'Invalid onDeliveryFailure: expected a function',
+  )
   return {
     props,
     retry,
     idempotent,
     connectionTimeout,
     authenticationTimeout,
+    requestTimeout,
+    metadataMaxAge,
     deliveryTimeout,
     maxBlockMs,
     transactionTimeout,
+    disconnectTimeout,
+    failureLogTimeout,
     backoff: backoffBudget(retry),
   }
 }

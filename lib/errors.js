@@ -5,6 +5,7 @@
  * core's JSON error payloads into them.
  */
 const { protocolError } = require('./protocol-errors')
+const codes = require('./local-codes')
 
 class KafkaJSError extends Error {
   constructor(e, { retriable = true, cause } = {}) {
@@ -250,7 +251,7 @@ const isRebalancing = (e) =>
 const isKafkaJSError = (e) => e instanceof KafkaJSError
 
 /** librdkafka's local (negative) codes that mean "the connection or the broker is unreachable". */
-const CONNECTION_CODES = new Set([-195, -187, -193, -196])
+const CONNECTION_CODES = new Set([codes.TRANSPORT, codes.ALL_BROKERS_DOWN, codes.RESOLVE, codes.FAIL])
 
 /**
  * The one decoder: a native error (JSON payload in `message`) becomes a KafkaJS* error.

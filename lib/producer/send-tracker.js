@@ -1,0 +1,123 @@
+'use strict'
+/*
+ * Step 4 of a send: track it to completion. One Promise per send, settled in bulk from the
+ * completion buffer the native core fills (layout: src/producer/wire.rs, `write_completion`).
+ */
+const { KafkaJSError } = require('../errors')
+const { Packer, int64String } = require('../pack')
+
+const FAILED = 0xffffffff
+/**
+ * The JS half of the send path: one Promise per send, settled in bulk when the native core says
+ * sends have finished (one wake-up per burst, one `takeCompletions()` call per wake-up).
+ *
+ * Sends are handed to the native core once per turn of the event loop: the first send of a turn
+ * queues a microtask, and every send made until it runs (e.g. the 1,000 loops a drain resumes)
+ * goes over in that one call, in call order. Anything else that talks to the native producer
+ * (disconnect, transaction calls) calls `flush()` first, so order is kept there too.
+ *
+ * While sends are pending it holds the event loop open with one timer, since the native wake-up
+ * itself is weak (an idle producer never keeps the process alive).
+ */
+class SendTracker {
+  constructor(native) {
+    this.native = native
+    this.pending = new Map()
+    this.nextId = 0
+    this.keepAlive = null
+    this.packer = new Packer()
+    this.queuedMeta = []
+    this.flushQueued = () => this.flush()
+    native.setCompletionListener(() => this.drain())
+  }
+
+  /** A send just written by `packer` (`finish()`'s { offset, length }). */
+  send(profile, { offset, length }) {
+    const id = this.nextId
+    this.nextId = (this.nextId + 1) >>> 0
+    const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }))
+    if (this.queuedMeta.length === 0) queueMicrotask(this.flushQueued)
+    this.queuedMeta.push(profile, id, offset, length)
+    if (this.keepAlive === null) this.keepAlive = setInterval(() => {}, 1 << 30)
+    return promise
+  }
+
+  /** Hands every queued send to the native core (a send refused there completes as failed). */
+  flush() {
+    if (this.queuedMeta.length === 0) return
+    const meta = Uint32Array.from(this.queuedMeta)
+    this.queuedMeta = []
+    try {
+      this.native.send(meta, this.packer.view())
+    } catch (e) {
+      // Only a broken call itself lands here; settle what it carried rather than lose it.
+      for (let i = 1; i < meta.length; i += 4) this.settle(meta[i], e, null)
+      this.release()
+    }
+    // The native side has copied whatever it keeps: the buffer is free for the next turn
+    // (unless this flush runs from inside a send being written; that one stays for later).
+    if (!this.packer.writing) this.packer.reset()
+  }
+
+  settle(id, error, parts) {
+    const p = this.pending.get(id)
+    if (!p) return
+    this.pending.delete(id)
+    if (error !== null) p.reject(error)
+    else p.resolve(parts)
+  }
+
+  /** Settles every finished send (buffer layout: `write_completion` in src/producer.rs). */
+  drain() {
+    const b = this.native.takeCompletions()
+    let o = 0
+    while (o + 8 <= b.length) {
+      const id = b.readUInt32LE(o)
+      const n = b.readUInt32LE(o + 4)
+      o += 8
+      let error = null
+      let parts = null
+      if (n === FAILED) {
+        const len = b.readUInt32LE(o)
+        error = b.toString('utf8', o + 4, o + 4 + len)
+        o += 4 + len
+      } else {
+        parts = new Array(n)
+        for (let i = 0; i < n; i++, o += 24) {
+          parts[i] = {
+            topic: b.readUInt32LE(o),
+            partition: b.readInt32LE(o + 4),
+            baseOffset: int64String(b, o + 8),
+            logAppendTime: int64String(b, o + 16),
+          }
+        }
+      }
+      this.settle(id, error === null ? null : new Error(error), parts)
+    }
+    this.release()
+  }
+
+  release() {
+    if (this.pending.size === 0 && this.keepAlive !== null) {
+      clearInterval(this.keepAlive)
+      this.keepAlive = null
+    }
+  }
+
+  /** After the native close: collect the last completions; anything left can never finish. */
+  closed() {
+    this.queuedMeta = []
+    this.packer.reset()
+    this.drain()
+    for (const p of this.pending.values()) {
+      const e = new KafkaJSError('The producer was disconnected before the send completed', { retriable: false })
+      // Its messages' fate is unknown: they may have reached the broker.
+      e.possiblyPersisted = true
+      p.reject(e)
+    }
+    this.pending.clear()
+    this.release()
+  }
+}
+
+module.exports = { SendTracker }
