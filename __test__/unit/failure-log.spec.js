@@ -102,22 +102,254 @@ test('past maxBlockMs a full queue rejects with a typed error, and every message
   }
 })
 
-test('replay resumes after a crash: entries journalled as delivered are not sent again', async () => {
+/** A producer stand-in whose sendBatch takes `ms` and records what it was given, in order. */
+function slowProducer(ms, { fail = () => false } = {}) {
+  const sent = []
+  let inFlight = 0
+  let started
+  const stub = {
+    sent,
+    maxInFlight: 0,
+    /** Resolves when the first send begins. */
+    started: new Promise((resolve) => {
+      started = resolve
+    }),
+    async sendBatch({ topicMessages }) {
+      started()
+      inFlight++
+      stub.maxInFlight = Math.max(stub.maxInFlight, inFlight)
+      await new Promise((r) => setTimeout(r, ms))
+      inFlight--
+      const failures = []
+      let i = 0
+      for (const { topic, messages } of topicMessages) {
+        for (const m of messages) {
+          if (fail(m)) failures.push({ index: i, code: 3, name: 'UNKNOWN_TOPIC_OR_PARTITION', message: 'no' })
+          else sent.push(`${topic}:${m.value}`)
+          i++
+        }
+      }
+      if (failures.length) {
+        const e = new KafkaJSError('some failed')
+        e.failures = failures
+        throw e
+      }
+      return []
+    },
+  }
+  return stub
+}
+
+const report = (value, extra = {}) => ({
+  topic: 't',
+  message: { key: `k-${value}`, value },
+  error: new Error('x'),
+  ...extra,
+})
+
+test('records written while a replay runs are kept (regression: replay rewrote the file from its start)', async () => {
   const file = tmpLog()
-  const failureLog = new FailureLog({ path: file })
-  for (const value of ['a', 'b', 'c'])
-    failureLog.record({ topic: 't', message: { key: value, value }, error: new Error('x') })
-  // A replay that crashed after delivering entry 0 left this journal behind.
-  fs.writeFileSync(`${file}.replayed`, '0\n')
-  const p = await connected({})
+  const log = new FailureLog({ path: file })
+  for (let i = 0; i < 5; i++) await log.record(report(`old-${i}`))
+  const producer = slowProducer(50)
+  const replaying = log.replay(producer)
+  await producer.started
+  for (let i = 0; i < 3; i++) await log.record(report(`new-${i}`))
+  await replaying
+  expect(producer.sent).toEqual(['t:old-0', 't:old-1', 't:old-2', 't:old-3', 't:old-4'])
+  expect(log.entries().map((e) => e.value.toString())).toEqual(['new-0', 'new-1', 'new-2'])
+  await log.close()
+})
+
+test('a torn last line is set aside and reported, never fatal, never glued to the next record', async () => {
+  const file = tmpLog()
+  const log = new FailureLog({ path: file })
+  await log.record(report('a'))
+  await log.close()
+  const torn = '{"id":"x","topic":"t","value":"dG9y'
+  fs.appendFileSync(file, torn) // a crash mid-append
+  const corruption = []
+  const again = new FailureLog({ path: file, onCorruption: (info) => corruption.push(info) })
+  // Readers skip it.
+  expect(again.entries().map((e) => e.value.toString())).toEqual(['a'])
+  await again.record(report('b'))
+  expect(again.entries().map((e) => e.value.toString())).toEqual(['a', 'b'])
+  expect(corruption).toEqual([expect.objectContaining({ bytes: torn.length, setAsideIn: `${file}.torn` })])
+  expect(fs.readFileSync(`${file}.torn`, 'utf8')).toContain(torn)
+  const producer = slowProducer(1)
+  expect(await again.replay(producer)).toEqual({ replayed: 2, failed: 0, kept: 0, skipped: 0 })
+  expect(producer.sent).toEqual(['t:a', 't:b'])
+  await again.close()
+})
+
+test('a corrupt line in the middle is set aside by the replay; the records around it are replayed', async () => {
+  const file = tmpLog()
+  const log = new FailureLog({ path: file, onCorruption: () => {} })
+  await log.record(report('a'))
+  fs.appendFileSync(file, 'not json at all\n')
+  await log.record(report('b'))
+  const producer = slowProducer(1)
+  expect(await log.replay(producer)).toMatchObject({ replayed: 2, failed: 0 })
+  expect(producer.sent).toEqual(['t:a', 't:b'])
+  expect(fs.readFileSync(`${file}.torn`, 'utf8')).toContain('not json at all')
+  await log.close()
+})
+
+test('record() resolves once durable and group-commits: far fewer fdatasyncs than records, none on the event loop', async () => {
+  const log = new FailureLog({ path: tmpLog() })
+  const fsp = require('node:fs/promises')
+  const probe = await fsp.open(log.path, 'a')
+  const proto = Object.getPrototypeOf(probe)
+  await probe.close()
+  const realDatasync = proto.datasync
+  let syncs = 0
+  proto.datasync = function (...args) {
+    syncs++
+    return realDatasync.apply(this, args)
+  }
+  const syncCalls = jest.spyOn(fs, 'fdatasyncSync')
   try {
-    expect(await failureLog.replay(p)).toEqual({ replayed: 3, failed: 0 })
-    const [r] = await p.send({ topic: 't', messages: [{ value: 'after' }] })
-    // Only b and c were produced by the replay (offsets 0 and 1).
-    expect(r.baseOffset).toBe('2')
+    const n = 10000
+    const pending = []
+    for (let i = 0; i < n; i++) pending.push(log.record(report(String(i))))
+    // Nothing was written synchronously: the loop was never held for disk I/O.
+    expect(pending[0]).toBeInstanceOf(Promise)
+    expect(fs.statSync(log.path).size).toBe(0)
+    await Promise.all(pending)
+    expect(syncCalls).not.toHaveBeenCalled()
+    expect(syncs).toBeGreaterThan(0)
+    expect(syncs).toBeLessThan(n / 20)
+    expect(log.entries().map((e) => e.value.toString())).toEqual(Array.from({ length: n }, (_, i) => String(i)))
+  } finally {
+    proto.datasync = realDatasync
+    syncCalls.mockRestore()
+    await log.close()
+  }
+})
+
+test('replay is pipelined (several batches in flight) and keeps log order', async () => {
+  const log = new FailureLog({ path: tmpLog() })
+  for (let i = 0; i < 2000; i++) await log.record(report(String(i)))
+  const producer = slowProducer(20)
+  expect(await log.replay(producer, { batchSize: 100, concurrency: 4 })).toMatchObject({ replayed: 2000 })
+  expect(producer.maxInFlight).toBe(4)
+  expect(producer.sent).toEqual(Array.from({ length: 2000 }, (_, i) => `t:${i}`))
+  expect(log.entries()).toEqual([])
+  await log.close()
+})
+
+test('a record that fails again stays once, with its new error and replays + 1, in failure order', async () => {
+  const log = new FailureLog({ path: tmpLog() })
+  for (const v of ['a', 'b', 'c']) await log.record(report(v))
+  const producer = slowProducer(1, { fail: (m) => String(m.value) === 'b' })
+  expect(await log.replay(producer)).toEqual({ replayed: 2, failed: 1, kept: 0, skipped: 0 })
+  const [b] = log.entries()
+  expect(log.entries()).toHaveLength(1)
+  expect(b).toMatchObject({ replays: 1, error: { code: 3, name: 'UNKNOWN_TOPIC_OR_PARTITION' } })
+  expect(b.value.toString()).toBe('b')
+  // A second replay that succeeds consumes it.
+  expect(await log.replay(slowProducer(1))).toEqual({ replayed: 1, failed: 0, kept: 0, skipped: 0 })
+  expect(log.entries()).toEqual([])
+  await log.close()
+})
+
+test('possibly persisted records are kept by default, sent on request, or checked by a callback', async () => {
+  const log = new FailureLog({ path: tmpLog() })
+  await log.record(report('sure'))
+  await log.record(report('maybe-stored', { possiblyPersisted: true }))
+  await log.record(report('maybe-lost', { possiblyPersisted: true }))
+  const first = slowProducer(1)
+  expect(await log.replay(first)).toEqual({ replayed: 1, failed: 0, kept: 2, skipped: 0 })
+  expect(first.sent).toEqual(['t:sure'])
+  expect(log.entries().map((e) => [e.value.toString(), e.possiblyPersisted])).toEqual([
+    ['maybe-stored', true],
+    ['maybe-lost', true],
+  ])
+  const second = slowProducer(1)
+  const checked = await log.replay(second, { possiblyPersisted: (e) => e.value.toString() === 'maybe-stored' })
+  expect(checked).toEqual({ replayed: 1, failed: 0, kept: 0, skipped: 1 })
+  expect(second.sent).toEqual(['t:maybe-lost'])
+  expect(log.entries()).toEqual([])
+  await log.close()
+})
+
+test('a record re-recorded by a replay that crashed before its marker moved is sent once', async () => {
+  const file = tmpLog()
+  const log = new FailureLog({ path: file })
+  await log.record(report('a'))
+  await log.close()
+  // The same record twice (same id): what a crash between re-recording and the marker leaves.
+  const line = fs.readFileSync(file, 'utf8')
+  fs.appendFileSync(file, line.replace('"replays":0', '"replays":1'))
+  const again = new FailureLog({ path: file })
+  expect(again.entries()).toHaveLength(1)
+  const producer = slowProducer(1)
+  expect(await again.replay(producer)).toMatchObject({ replayed: 1 })
+  expect(producer.sent).toEqual(['t:a'])
+  await again.close()
+})
+
+test('a second process is refused with a clear error; a dead owner’s lock is taken over', async () => {
+  const { spawnSync } = require('node:child_process')
+  const file = tmpLog()
+  const log = new FailureLog({ path: file })
+  await log.record(report('mine'))
+  const child = (code) =>
+    spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', cwd: path.resolve(__dirname, '../..') })
+  const script = `const { FailureLog } = require('./lib/failure-log');
+    new FailureLog({ path: ${JSON.stringify(file)} }).record({ topic: 't', message: { value: 'theirs' }, error: {} })
+      .then(() => console.log('recorded'), (e) => { console.log(e.name, e.code, e.message); process.exitCode = 3 })`
+  const refused = child(script)
+  expect(refused.status).toBe(3)
+  expect(refused.stdout).toMatch(/FailureLogLockedError KAFKA_NAPI_FAILURE_LOG_LOCKED .*in use by process \d+/)
+  await log.close()
+  // A lock left by a process that died (kill -9) is stale: the next process takes over.
+  fs.writeFileSync(`${file}.lock`, `999999999\n${require('node:os').hostname()}\n`)
+  const taken = child(script)
+  expect(taken.stdout.trim()).toBe('recorded')
+  expect(new FailureLog({ path: file }).entries().map((e) => e.value.toString())).toEqual(['mine', 'theirs'])
+})
+
+test('the failure is reported only after its record is durable; a sink that fails or hangs still lets it through', async () => {
+  const order = []
+  const slowSink = {
+    record: (r) =>
+      new Promise((resolve) =>
+        setTimeout(() => {
+          order.push(`recorded ${r.message.value}`)
+          resolve()
+        }, 30),
+      ),
+  }
+  const p = await connected({
+    failureLog: slowSink,
+    onDeliveryFailure: (r) => order.push(`callback ${r.message.value}`),
+  })
+  p.on(p.events.DELIVERY_FAILURE, ({ payload }) => order.push(`event ${payload.message.value}`))
+  try {
+    await p
+      .send({ topic: 't', messages: [{ value: 'v', partition: 7 }] })
+      .catch((e) => order.push(`rejected ${e.name}`))
+    expect(order).toEqual(['recorded v', 'event v', 'callback v', 'rejected KafkaJSProtocolError'])
   } finally {
     await p.disconnect()
   }
-  expect(failureLog.entries()).toEqual([])
-  expect(fs.existsSync(`${file}.replayed`)).toBe(false)
+  const broken = { record: () => Promise.reject(new Error('db down')) }
+  const hanging = { record: () => new Promise(() => {}) }
+  for (const [sink, message] of [
+    [broken, 'db down'],
+    [hanging, 'did not confirm the record within 100 ms'],
+  ]) {
+    const reports = []
+    const q = await connected({ failureLog: sink, failureLogTimeout: 100, onDeliveryFailure: (r) => reports.push(r) })
+    try {
+      const err = await q.send({ topic: 't', messages: [{ value: 'v', partition: 7 }] }).catch((e) => e)
+      expect(err.name).toBe('KafkaJSProtocolError')
+      expect(err.failureLogError.message).toContain(message)
+      expect(reports).toHaveLength(1)
+      expect(reports[0].recordError.message).toContain(message)
+    } finally {
+      await q.disconnect()
+    }
+  }
 })
