@@ -32,7 +32,7 @@ describe('partitions of 10,000 keys on a 7-partition topic', () => {
     } finally {
       await producer.disconnect()
     }
-    const got = await readBack(topic, keys.length, { settle: 0 })
+    const got = await readBack(topic, keys.length)
     const byIndex = new Array(keys.length)
     for (const m of got) byIndex[Number(m.value.toString())] = m.partition
     return byIndex

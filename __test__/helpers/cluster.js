@@ -6,6 +6,7 @@
 const { spawnSync } = require('node:child_process')
 const path = require('node:path')
 const { clusterBrokers, referenceClient } = require('./kafka')
+const { waitFor: waitForCondition } = require('./wait')
 
 const LAUNCHER = path.resolve(__dirname, '../../scripts/kafka/kafka.js')
 
@@ -35,27 +36,25 @@ async function partitionState(topic, partition = 0) {
   })
 }
 
-async function waitFor(what, fn, timeout = 60000) {
-  const deadline = Date.now() + timeout
-  let last
-  for (;;) {
-    try {
-      last = await fn()
-      if (last) return last
-    } catch (e) {
-      last = e.message
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
+/**
+ * `waitFor` of ./wait with the cluster's defaults: up to 60 s, every 500 ms, and errors (a node
+ * that is down) count as "not yet".
+ */
+function waitFor(what, fn, timeout = 60000) {
+  return waitForCondition(fn, { what, timeout, interval: 500, ignoreErrors: true })
 }
 
 /** Waits until the partition's ISR has exactly `size` members and returns its state. */
 function waitIsr(topic, size, partition = 0) {
-  return waitFor(`ISR of ${topic}[${partition}] to have ${size} members`, async () => {
-    const p = await partitionState(topic, partition)
-    return p && p.isr.length === size && p.leader >= 0 ? p : null
-  })
+  let seen = null
+  return waitFor(
+    () => `the ISR of ${topic}[${partition}] to have ${size} members (last seen: ${JSON.stringify(seen)})`,
+    async () => {
+      const p = await partitionState(topic, partition)
+      seen = p && { leader: p.leader, isr: p.isr }
+      return p && p.isr.length === size && p.leader >= 0 ? p : null
+    },
+  )
 }
 
 module.exports = { killNode, startNode, partitionState, waitIsr, waitFor, withAdmin }

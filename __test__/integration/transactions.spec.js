@@ -2,6 +2,7 @@
 const crypto = require('node:crypto')
 const { Kafka, logLevel, KafkaJSNonRetriableError } = require('../..')
 const { brokers, createTopic, readBack, referenceClient } = require('../helpers/kafka')
+const { waitFor } = require('../helpers/wait')
 
 const txnProducer = () =>
   new Kafka({ clientId: 'txn-spec', brokers: brokers(), logLevel: logLevel.NOTHING }).producer({
@@ -31,7 +32,7 @@ describe('transactions', () => {
       await txn[end]()
       expect(txn.isActive()).toBe(false)
     }
-    const got = await readBack(topic, 2, { settle: 1500 })
+    const got = await readBack(topic, 2)
     expect(got.map((m) => m.value.toString())).toEqual(['committed-1', 'committed-2'])
   })
 
@@ -42,7 +43,7 @@ describe('transactions', () => {
     const sends = ['s1', 's2', 's3'].map((value) => txn.send({ topic, messages: [{ value }] }))
     await txn.commit()
     expect((await Promise.allSettled(sends)).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
-    const got = await readBack(topic, 3, { settle: 1500 })
+    const got = await readBack(topic, 3)
     expect(got.map((m) => m.value.toString())).toEqual(['s1', 's2', 's3'])
   })
 
@@ -71,16 +72,15 @@ describe('transactions', () => {
       await txn.commit()
       // The coordinator writes the commit markers right after EndTxn returns: poll until visible.
       const committed = async () => (await admin.fetchOffsets({ groupId, topics: [source] }))[0].partitions[0].offset
-      let offset = await committed()
-      for (let i = 0; i < 50 && offset !== '42'; i++) {
-        await new Promise((r) => setTimeout(r, 200))
-        offset = await committed()
-      }
-      expect(offset).toBe('42')
+      await waitFor(async () => (await committed()) === '42', {
+        timeout: 20000,
+        what: `the committed offset of ${groupId} on ${source} to become 42`,
+      })
+      expect(await committed()).toBe('42')
     } finally {
       await admin.disconnect()
     }
-    expect((await readBack(sink, 1, { settle: 1000 })).map((m) => m.value.toString())).toEqual(['processed'])
+    expect((await readBack(sink, 1)).map((m) => m.value.toString())).toEqual(['processed'])
   })
 
   test('misuse gets kafkajs errors: no transactional id, concurrent transaction, use after end', async () => {
@@ -118,6 +118,6 @@ describe('transactions', () => {
     const committed = await producer.transaction()
     await committed.send({ topic, messages: [{ value: 'later' }] })
     await committed.commit()
-    expect((await readBack(topic, 1, { settle: 1000 })).map((m) => m.value.toString())).toEqual(['later'])
+    expect((await readBack(topic, 1)).map((m) => m.value.toString())).toEqual(['later'])
   })
 })

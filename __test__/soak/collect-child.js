@@ -5,6 +5,7 @@
  * buffer) the garbage collector reclaimed. Env: SOAK_BROKERS, SOAK_TOPIC.
  */
 const { Kafka, logLevel } = require('../..')
+const { waitFor } = require('../helpers/wait')
 
 const collected = new Set()
 const registry = new FinalizationRegistry((name) => collected.add(name))
@@ -28,10 +29,15 @@ async function lifecycle(i) {
 
 async function main() {
   for (let i = 0; i < 3; i++) await lifecycle(i)
-  for (let k = 0; k < 20 && collected.size < 6; k++) {
-    global.gc()
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  // Collect until all six are reclaimed (finalizers run on a later turn, hence the polling), for
+  // up to 20 s; whatever is still alive then is reported, and the parent's check names it.
+  await waitFor(
+    () => {
+      global.gc()
+      return collected.size === 6
+    },
+    { timeout: 20000, interval: 50, what: 'the producers and trackers to be collected' },
+  ).catch(() => {})
   console.log(JSON.stringify({ collected: [...collected].sort() }))
 }
 

@@ -7,6 +7,7 @@
  */
 const fs = require('node:fs')
 const { Kafka, logLevel } = require('../..')
+const { waitFor } = require('../helpers/wait')
 
 const brokers = process.env.SOAK_BROKERS.split(',')
 const topic = process.env.SOAK_TOPIC
@@ -55,8 +56,10 @@ async function main() {
     if (global.gc) global.gc()
     samples.push({ cycle: i, rssMb: Math.round(rssMb() * 10) / 10, fds: fds(), threads: threads() })
   }
-  // librdkafka's threads end a moment after destroy; give them that moment.
-  await new Promise((r) => setTimeout(r, 500))
+  // librdkafka's threads end a moment after destroy: poll for the baseline (up to 20 s) rather than
+  // guess the moment. If they never get there, the numbers reported make the parent's check fail.
+  const settled = () => fds() <= baseline.fds + 2 && threads() <= baseline.threads + 2
+  await waitFor(settled, { timeout: 20000, interval: 50, what: 'fds and threads back at the baseline' }).catch(() => {})
   const after = { fds: fds(), threads: threads() }
   console.log(JSON.stringify({ cycles: CYCLES, messages: CYCLES * PER_CYCLE, failures, baseline, after, samples }))
 }

@@ -25,8 +25,9 @@ describe('KafkaJS error classes', () => {
   })
 
   test('every error class is exported from the package root', () => {
-    for (const name of Object.keys(errors).filter((n) => n.startsWith('KafkaJS')))
-      expect(index[name]).toBe(errors[name])
+    const names = Object.keys(errors).filter((n) => n.startsWith('KafkaJS'))
+    expect(names).toEqual(expect.arrayContaining(['KafkaJSError', 'KafkaJSProtocolError', 'KafkaJSConnectionError']))
+    for (const name of names) expect(index[name]).toBe(errors[name])
   })
 })
 

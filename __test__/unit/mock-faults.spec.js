@@ -26,6 +26,7 @@ async function withProducer(config, fn) {
 
 describe('retries are bounded by retry.retries and classified', () => {
   test('3 retriable errors with retries: 3 -> the 4th attempt succeeds', async () => {
+    expect.hasAssertions() // the checks run inside withProducer's callback
     mock.createTopic('t')
     await withProducer({ retry: { retries: 3, initialRetryTime: 10 } }, async (p) => {
       await p.send({ topic: 't', messages: [{ value: 'warm' }] })
@@ -36,6 +37,7 @@ describe('retries are bounded by retry.retries and classified', () => {
   })
 
   test('4 retriable errors with retries: 3 -> KafkaJSNumberOfRetriesExceeded with the last broker error as cause', async () => {
+    expect.hasAssertions() // the checks run inside withProducer's callback
     mock.createTopic('t')
     await withProducer({ retry: { retries: 3, initialRetryTime: 10 } }, async (p) => {
       await p.send({ topic: 't', messages: [{ value: 'warm' }] })
@@ -48,6 +50,7 @@ describe('retries are bounded by retry.retries and classified', () => {
   })
 
   test('a non-retriable error fails at once (one attempt, though retries remain)', async () => {
+    expect.hasAssertions() // the checks run inside withProducer's callback
     mock.createTopic('t')
     await withProducer({ retry: { retries: 5, initialRetryTime: 10 } }, async (p) => {
       await p.send({ topic: 't', messages: [{ value: 'warm' }] })
@@ -60,6 +63,7 @@ describe('retries are bounded by retry.retries and classified', () => {
   })
 
   test('a broker that stays down fails the message at the delivery deadline, not later', async () => {
+    expect.hasAssertions() // the checks run inside withProducer's callback
     mock.createTopic('t')
     await withProducer(
       { deliveryTimeout: 1500, retry: { retries: 100, initialRetryTime: 50, maxRetryTime: 200 } },

@@ -138,6 +138,7 @@ test('int64String decodes every int64 exactly', () => {
     -(2n ** 63n),
     123456789012n,
   ]
+  expect.assertions(values.length)
   for (const v of values) {
     b.writeBigInt64LE(v)
     expect(int64String(b, 0)).toBe(v.toString())
