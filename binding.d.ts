@@ -60,8 +60,6 @@ export declare class NativeProducer {
   clearCompletionListener(): void
   /** Every send finished since the last call, packed (layout on `write_completion`). */
   takeCompletions(): Buffer
-  /** Waits up to `timeout_ms` for every queued message of every profile to be reported. */
-  flush(timeoutMs: number): Promise<number>
   /** Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client. */
   close(timeoutMs: number): Promise<CloseResult>
   /**

@@ -11,7 +11,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -56,9 +56,7 @@ impl Completions {
   /// it never keeps the process alive by itself; the JS layer holds the loop while sends are pending.
   pub fn set_listener(&self, listener: Function<u32, ()>) -> napi::Result<()> {
     let tsfn: Notifier = listener.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
-    if let Ok(mut g) = self.notifier.write() {
-      *g = Some(tsfn);
-    }
+    *self.notifier.write().unwrap_or_else(PoisonError::into_inner) = Some(tsfn);
     // Whatever arrived before there was a listener: one drain now.
     self.scheduled.store(false, Ordering::Release);
     self.wake();
@@ -69,18 +67,15 @@ impl Completions {
   /// callback, which references the producer, which holds this queue: a cycle that would keep
   /// the whole producer (and its pack buffer) alive forever.
   pub fn clear_listener(&self) {
-    if let Ok(mut g) = self.notifier.write() {
-      *g = None;
-    }
+    *self.notifier.write().unwrap_or_else(PoisonError::into_inner) = None;
   }
 
   /// Asks the JS thread to drain, unless it already has been asked since its last drain.
   pub fn wake(&self) {
     if !self.scheduled.swap(true, Ordering::AcqRel) {
-      if let Ok(g) = self.notifier.read() {
-        if let Some(n) = g.as_ref() {
-          n.call(0, ThreadsafeFunctionCallMode::NonBlocking);
-        }
+      // A lost wake-up would leave finished sends unsettled: a poisoned lock is read anyway.
+      if let Some(n) = self.notifier.read().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        n.call(0, ThreadsafeFunctionCallMode::NonBlocking);
       }
     }
   }

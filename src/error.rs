@@ -8,7 +8,7 @@
 //! { "kind": "kafka", "code": 19, "name": "NOT_ENOUGH_REPLICAS", "message": "...", "failures": [...] }
 //! ```
 //!
-//! `kind` says which layer failed (`config`, `kafka`, `delivery`, `timeout`, `state`, `input`);
+//! `kind` says which layer failed (`config`, `kafka`, `delivery`, `transaction`, `state`, `input`);
 //! `code` is librdkafka's error code (positive: the Kafka protocol's code, negative: a local one).
 //! Nothing here knows kafkajs.
 
@@ -37,8 +37,6 @@ pub enum NativeError {
   Kafka { code: i32, name: String, message: String },
   /// One or more messages of a send failed; the first failure gives code and name.
   Delivery { failures: Vec<MessageFailure> },
-  /// An operation did not finish within its bound.
-  Timeout(String),
   /// A transaction call failed; the flags say whether it may be retried, must be aborted, or
   /// the producer is unusable (fatal, e.g. fenced).
   Transaction {
@@ -56,6 +54,9 @@ pub enum NativeError {
 }
 
 pub type NativeResult<T> = Result<T, NativeError>;
+
+/// The code of errors that are not librdkafka's (configuration, state, input): -1, UNKNOWN.
+const UNKNOWN: i32 = RDKafkaErrorCode::Unknown as i32;
 
 /// `NotEnoughReplicas` -> `NOT_ENOUGH_REPLICAS`: librdkafka's names in the Kafka protocol's style.
 pub fn code_name(code: RDKafkaErrorCode) -> String {
@@ -131,7 +132,7 @@ impl NativeError {
     let p = match self {
       NativeError::Config(m) => Payload {
         kind: "config",
-        code: -1,
+        code: UNKNOWN,
         name: "INVALID_CONFIG",
         message: m,
         failures: None,
@@ -149,7 +150,7 @@ impl NativeError {
         let first = failures.first();
         Payload {
           kind: "delivery",
-          code: first.map_or(-1, |f| f.code),
+          code: first.map_or(UNKNOWN, |f| f.code),
           name: first.map_or("UNKNOWN", |f| f.name.as_str()),
           message: first.map_or("delivery failed", |f| f.message.as_str()),
           failures: Some(failures),
@@ -175,17 +176,9 @@ impl NativeError {
           fatal: *fatal,
         }),
       },
-      NativeError::Timeout(m) => Payload {
-        kind: "timeout",
-        code: -185,
-        name: "TIMED_OUT",
-        message: m,
-        failures: None,
-        txn: None,
-      },
       NativeError::State(m) => Payload {
         kind: "state",
-        code: -1,
+        code: UNKNOWN,
         name: "STATE",
         message: m,
         failures: None,
@@ -193,7 +186,7 @@ impl NativeError {
       },
       NativeError::Input(m) => Payload {
         kind: "input",
-        code: -1,
+        code: UNKNOWN,
         name: "INVALID_ARG",
         message: m,
         failures: None,

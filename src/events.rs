@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use napi::bindgen_prelude::Function;
@@ -60,15 +60,13 @@ impl EventSink {
 
   pub fn set_token_provider(&self, callback: Function<u32, ()>, timeout: Duration) -> napi::Result<()> {
     let requester: TokenRequester = callback.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
-    if let Ok(mut g) = self.tokens.write() {
-      *g = Some(TokenBridge { requester, timeout });
-    }
+    *self.tokens.write().unwrap_or_else(PoisonError::into_inner) = Some(TokenBridge { requester, timeout });
     Ok(())
   }
 
   /// Delivers the JS provider's answer to the waiting librdkafka thread.
   pub fn settle_token(&self, id: u32, reply: TokenReply) {
-    let tx = self.pending_tokens.lock().ok().and_then(|mut p| p.remove(&id));
+    let tx = self.pending_tokens.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
     if let Some(tx) = tx {
       let _ = tx.send(reply);
     }
@@ -79,11 +77,9 @@ impl EventSink {
     let (tx, rx) = mpsc::channel();
     let id = self.next_token_request.fetch_add(1, Ordering::Relaxed);
     let timeout = {
-      let guard = self.tokens.read().map_err(|_| "token provider state poisoned".to_string())?;
+      let guard = self.tokens.read().unwrap_or_else(PoisonError::into_inner);
       let bridge = guard.as_ref().ok_or_else(|| "no oauthBearerProvider configured".to_string())?;
-      if let Ok(mut p) = self.pending_tokens.lock() {
-        p.insert(id, tx);
-      }
+      self.pending_tokens.lock().unwrap_or_else(PoisonError::into_inner).insert(id, tx);
       bridge.requester.call(id, ThreadsafeFunctionCallMode::NonBlocking);
       bridge.timeout
     };
@@ -98,25 +94,19 @@ impl EventSink {
 
   pub fn set_listener(&self, callback: Function<String, ()>) -> napi::Result<()> {
     let tsfn: Listener = callback.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
-    if let Ok(mut g) = self.listener.write() {
-      *g = Some(tsfn);
-    }
+    *self.listener.write().unwrap_or_else(PoisonError::into_inner) = Some(tsfn);
     Ok(())
   }
 
   /// Drops the listener and the token provider: their threadsafe functions hold JS callbacks
   /// that reference the producer, which holds this sink (a cycle no GC could collect).
   pub fn clear_listener(&self) {
-    if let Ok(mut g) = self.listener.write() {
-      *g = None;
-    }
-    if let Ok(mut g) = self.tokens.write() {
-      *g = None;
-    }
+    *self.listener.write().unwrap_or_else(PoisonError::into_inner) = None;
+    *self.tokens.write().unwrap_or_else(PoisonError::into_inner) = None;
   }
 
   fn emit(&self, kind: &str, level: i32, facility: &str, message: &str, code: Option<i32>) {
-    let Ok(guard) = self.listener.read() else { return };
+    let guard = self.listener.read().unwrap_or_else(PoisonError::into_inner);
     let Some(listener) = guard.as_ref() else { return };
     let mut text = message.to_string();
     for s in &self.secrets {

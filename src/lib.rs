@@ -6,7 +6,7 @@
 //! or errors as JSON payloads. The kafkajs face (validation, config mapping, error classes,
 //! partitioners, events) lives in `lib/`, in JavaScript.
 //!
-//! - [`producer`]: clients per send profile, the send path, metadata, flush and close.
+//! - [`producer`]: clients per send profile, the send path (`wire`, `enqueue`), metadata and close.
 //! - [`client`]: one librdkafka client, its delivery reports served on the JS thread.
 //! - [`delivery`]: per-send aggregation of delivery reports, completions handed to JS in bulk.
 //! - [`events`]: librdkafka's context: delivery reports, logs and errors forwarded to JS.

@@ -8,15 +8,18 @@ use std::time::Duration;
 use napi_derive::napi;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
-use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+use rdkafka::types::{RDKafkaApiKey, RDKafkaErrorCode, RDKafkaRespErr};
 
 use crate::error::NativeError;
 
-/// The error codes a test may inject (Kafka protocol codes; -195 is a dropped connection).
+/// librdkafka's local code for a dropped connection (-195), injectable like a protocol code.
+const TRANSPORT: i32 = RDKafkaErrorCode::BrokerTransportFailure as i32;
+
+/// The error codes a test may inject (Kafka protocol codes, and [`TRANSPORT`]).
 fn resp_err(code: i32) -> Option<RDKafkaRespErr> {
   use RDKafkaRespErr::*;
   Some(match code {
-    -195 => RD_KAFKA_RESP_ERR__TRANSPORT,
+    TRANSPORT => RD_KAFKA_RESP_ERR__TRANSPORT,
     2 => RD_KAFKA_RESP_ERR_INVALID_MSG,
     3 => RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
     5 => RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use rdkafka::message::Headers;
 
-use super::*;
+use super::wire::*;
 use crate::delivery::{BatchOutcome, PartitionOutcome};
+use crate::error::{MessageFailure, NativeError};
 
 /// One message in the layout `lib/pack.js` writes.
 fn packed(topic: u32, partition: i32, ts: f64, key: Option<&[u8]>, value: Option<&[u8]>, headers: &[(&str, Option<&[u8]>)]) -> Vec<u8> {
@@ -196,4 +197,94 @@ fn failed_messages_become_one_delivery_payload_in_message_order() {
     .map(|f| f["index"].as_u64().unwrap())
     .collect();
   assert_eq!(indexes, vec![1, 4]);
+}
+
+#[test]
+fn any_negative_length_means_null_and_an_unsigned_length_past_the_end_is_truncated() {
+  let mut buf = packed(0, 0, 0.0, Some(b"k"), None, &[]);
+  // The key's length field says -7: null, like -1 (no bytes follow for it).
+  let at = 4 + 4 + 8;
+  buf.splice(at..at + 4 + 1, (-7i32).to_le_bytes());
+  let m = read_message(&mut Reader::new(&buf)).expect("a negative length reads as null");
+  assert_eq!(m.key, None);
+  assert_eq!(m.value, None);
+  // A header name's length is unsigned: 0xFFFFFFFF is a length past the end, not null.
+  let mut buf = packed(0, 0, 0.0, None, None, &[("h", None)]);
+  let at = buf.len() - 4 - 1 - 4;
+  buf[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+  match read_message(&mut Reader::new(&buf)) {
+    Err(NativeError::Input(msg)) => assert!(msg.contains("truncated"), "{msg}"),
+    other => panic!("expected a truncation error, got {:?}", other.map(|_| ())),
+  }
+}
+
+#[test]
+fn huge_counts_with_no_bytes_behind_them_fail_without_allocating_them() {
+  // 4 billion topics announced, none present.
+  assert!(matches!(read_topics(&mut Reader::new(&u32::MAX.to_le_bytes())), Err(NativeError::Input(_))));
+  // 4 billion headers announced, none present.
+  let mut buf = packed(0, 0, 0.0, None, None, &[]);
+  let at = buf.len() - 4;
+  buf[at..].copy_from_slice(&u32::MAX.to_le_bytes());
+  assert!(matches!(read_message(&mut Reader::new(&buf)), Err(NativeError::Input(_))));
+}
+
+#[test]
+fn a_topic_index_is_read_as_written_and_left_for_the_caller_to_check() {
+  let mut buf = 1u32.to_le_bytes().to_vec();
+  buf.extend_from_slice(&1u32.to_le_bytes());
+  buf.extend_from_slice(b"t");
+  buf.extend_from_slice(&packed(7, 0, 0.0, None, None, &[]));
+  let mut r = Reader::new(&buf);
+  let topics = read_topics(&mut r).expect("one topic");
+  let m = read_message(&mut r).expect("well-formed");
+  assert_eq!(m.topic, 7);
+  assert!(topics.get(m.topic as usize).is_none(), "out of the table: the enqueue path fails it");
+}
+
+#[test]
+fn messages_read_back_to_back_and_a_reader_resumes_where_another_stopped() {
+  let mut buf = packed(0, 1, 0.0, None, Some(b"a"), &[]);
+  let first = buf.len();
+  buf.extend_from_slice(&packed(0, 2, 0.0, None, Some(b"bb"), &[]));
+  let mut r = Reader::new(&buf);
+  assert_eq!(read_message(&mut r).expect("first").partition, 1);
+  assert_eq!(r.pos, first);
+  let mut resumed = Reader::at(&buf, first);
+  let m = read_message(&mut resumed).expect("second");
+  assert_eq!((m.partition, m.value), (2, Some(&b"bb"[..])));
+  assert_eq!(resumed.pos, buf.len());
+}
+
+#[test]
+fn a_failed_send_is_id_marker_length_and_exactly_that_many_payload_bytes() {
+  let mut out = Vec::new();
+  write_completion(&mut out, 9, Ok(BatchOutcome::default()));
+  let failure = MessageFailure {
+    index: 0,
+    topic: 0,
+    partition: 2,
+    code: 19,
+    name: "NOT_ENOUGH_REPLICAS".into(),
+    message: "Broker: Not enough in-sync replicas".into(),
+  };
+  let ok_len = out.len();
+  assert_eq!((ok_len, le_u32(&out, 4)), (8, 0), "a send with no partitions and no failures: id and 0");
+  write_completion(
+    &mut out,
+    10,
+    Ok(BatchOutcome {
+      partitions: HashMap::new(),
+      failures: vec![failure],
+    }),
+  );
+  let rec = &out[ok_len..];
+  assert_eq!(le_u32(rec, 0), 10);
+  assert_eq!(le_u32(rec, 4), FAILED);
+  let len = le_u32(rec, 8) as usize;
+  assert_eq!(rec.len(), 12 + len, "nothing after the payload");
+  let payload: serde_json::Value = serde_json::from_slice(&rec[12..]).expect("JSON payload");
+  assert_eq!(payload["kind"], "delivery");
+  assert_eq!(payload["name"], "NOT_ENOUGH_REPLICAS");
+  assert_eq!(payload["failures"][0]["partition"], 2);
 }
