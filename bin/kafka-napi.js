@@ -3,14 +3,16 @@
 /*
  * kafka-napi command line.
  *   kafka-napi replay <failure-log.jsonl> --brokers host:port[,host:port] [--acks -1|1|0] [--idempotent]
- * Re-sends the messages recorded in a failure log and keeps only those that fail again.
+ *                     [--concurrency N] [--send-possibly-persisted]
+ * Re-sends the messages recorded in a failure log and keeps only those that fail again. Records
+ * flagged possibly persisted (in flight when they failed) are kept unless --send-possibly-persisted.
  */
 const { Kafka, logLevel, replayFailures } = require('..')
 
 function usage(msg) {
   if (msg) console.error(`kafka-napi: ${msg}`)
   console.error(
-    'usage: kafka-napi replay <failure-log.jsonl> --brokers host:port[,host:port] [--acks -1|1|0] [--idempotent]',
+    'usage: kafka-napi replay <failure-log.jsonl> --brokers host:port[,host:port] [--acks -1|1|0] [--idempotent] [--concurrency N] [--send-possibly-persisted]',
   )
   process.exit(2)
 }
@@ -22,10 +24,14 @@ async function main(argv) {
   let brokers = process.env.KAFKA_BROKERS
   let acks = -1
   let idempotent = false
+  let concurrency = 4
+  let possiblyPersisted = 'keep'
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--brokers') brokers = rest[++i]
     else if (rest[i] === '--acks') acks = Number(rest[++i])
     else if (rest[i] === '--idempotent') idempotent = true
+    else if (rest[i] === '--concurrency') concurrency = Number(rest[++i])
+    else if (rest[i] === '--send-possibly-persisted') possiblyPersisted = 'send'
     else usage(`unknown option ${rest[i]}`)
   }
   if (!brokers) usage('--brokers (or KAFKA_BROKERS) is required')
@@ -36,8 +42,8 @@ async function main(argv) {
   }).producer({ idempotent })
   await producer.connect()
   try {
-    const { replayed, failed } = await replayFailures(file, producer, { acks })
-    console.log(`replayed ${replayed}, still failing ${failed} (kept in ${file})`)
+    const { replayed, failed, kept } = await replayFailures(file, producer, { acks, concurrency, possiblyPersisted })
+    console.log(`replayed ${replayed}, still failing ${failed}, kept as possibly persisted ${kept} (left in ${file})`)
     process.exitCode = failed ? 1 : 0
   } finally {
     await producer.disconnect()
