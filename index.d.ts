@@ -99,10 +99,15 @@ export interface DeliveryFailure {
    * delivery timeout expired.
    */
   attempts: number | null
+  /** True when the message was in flight when it failed (timed out or purged): the broker may have stored it. */
+  possiblyPersisted: boolean
+  /** Set when the failure sink could not record this report (it threw, rejected or timed out). */
+  recordError?: Error
 }
 
 export interface FailureRecorder {
-  record(report: DeliveryFailure): void
+  /** A returned Promise is awaited (at most `failureLogTimeout` ms) before the failure is reported. */
+  record(report: DeliveryFailure): void | Promise<void>
 }
 
 export interface ProducerConfig {
@@ -132,6 +137,8 @@ export interface ProducerConfig {
   onDeliveryFailure?: (report: DeliveryFailure) => void | Promise<void>
   /** kafka-napi: durable record of failed messages (a FailureLog or any { record(report) }). */
   failureLog?: FailureRecorder
+  /** kafka-napi: how long a failure waits for `failureLog.record` to confirm (ms, default 10000). */
+  failureLogTimeout?: number
   /** kafka-napi: extra librdkafka properties, applied last. */
   rdkafka?: Record<string, string | number | boolean>
 }
@@ -208,28 +215,75 @@ export declare class Kafka {
   logger(): Logger
 }
 
+export interface FailureLogEntry {
+  id: string
+  failedAt: string
+  topic: string
+  partition: number | null
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, Buffer | Buffer[] | null>
+  timestamp: string | number | null
+  error: { name: string; type?: string; code?: number | string; message: string; retriable?: boolean }
+  attempts: number | null
+  possiblyPersisted: boolean
+  /** How many replays this record has failed. */
+  replays: number
+}
+
+export interface ReplayOptions {
+  /** acks for the replayed sends (default -1). */
+  acks?: number
+  /** Batches in flight at once (default 4). */
+  concurrency?: number
+  /** Records per sendBatch (default 500). */
+  batchSize?: number
+  /**
+   * Records that may already be stored: 'keep' them in the log (default), 'send' them anyway, or
+   * answer per record whether it is already stored (true: dropped without sending).
+   */
+  possiblyPersisted?: 'keep' | 'send' | ((entry: FailureLogEntry) => boolean | Promise<boolean>)
+}
+
+export interface ReplayResult {
+  replayed: number
+  failed: number
+  kept: number
+  skipped: number
+}
+
+export interface FailureLogCorruption {
+  path: string
+  setAsideIn: string
+  offset: number
+  bytes: number
+  what: string
+}
+
+/** kafka-napi addition: a journal of failed messages (see the README's "Failure log and replay"). */
 export declare class FailureLog implements FailureRecorder {
-  constructor(options: { path: string })
+  constructor(options: { path: string; onCorruption?: (info: FailureLogCorruption) => void })
   readonly path: string
-  record(report: DeliveryFailure): void
-  entries(): Array<{
-    failedAt: string
-    topic: string
-    partition: number | null
-    key: Buffer | null
-    value: Buffer | null
-    headers: Record<string, Buffer | Buffer[] | null>
-    timestamp: string | null
-    error: { name: string; type?: string; code?: number; message: string; retriable: boolean }
-  }>
-  replay(producer: Producer, options?: { acks?: number }): Promise<{ replayed: number; failed: number }>
+  /** Resolves once the record is durable (group-committed). */
+  record(report: DeliveryFailure): Promise<void>
+  /** Resolves once every record so far is durable. */
+  flush(): Promise<void>
+  /** The unconsumed records, in failure order. */
+  entries(): FailureLogEntry[]
+  replay(producer: Producer, options?: ReplayOptions): Promise<ReplayResult>
+  /** Releases the file and its lock. */
+  close(): Promise<void>
 }
 /** kafka-napi addition: replays the failure log at `path` through `producer`; see FailureLog#replay. */
-export declare function replayFailures(
-  path: string,
-  producer: Producer,
-  options?: { acks?: number },
-): Promise<{ replayed: number; failed: number }>
+export declare function replayFailures(path: string, producer: Producer, options?: ReplayOptions): Promise<ReplayResult>
+
+/** Another process holds the failure log (`code: 'KAFKA_NAPI_FAILURE_LOG_LOCKED'`). */
+export declare class FailureLogLockedError extends KafkaJSNonRetriableError {
+  readonly code: 'KAFKA_NAPI_FAILURE_LOG_LOCKED'
+  readonly path: string
+  readonly pid?: number
+  readonly host?: string
+}
 
 /**
  * kafka-napi addition: librdkafka's in-process mock cluster, for tests and for trying the library

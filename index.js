@@ -10,7 +10,7 @@ const { Partitioners } = require('./lib/partitioners')
 const { logLevel } = require('./lib/logger')
 const { CompressionTypes, CompressionCodecs } = require('./lib/compression')
 const { PRODUCER_EVENTS } = require('./lib/events')
-const { FailureLog, replayFailures } = require('./lib/failure-log')
+const { FailureLog, FailureLogLockedError, replayFailures } = require('./lib/failure-log')
 const { MockCluster } = require('./lib/mock')
 const errors = require('./lib/errors')
 
@@ -22,6 +22,7 @@ exports.CompressionCodecs = CompressionCodecs
 exports.ProducerEvents = PRODUCER_EVENTS
 exports.FailureLog = FailureLog
 exports.replayFailures = replayFailures
+exports.FailureLogLockedError = FailureLogLockedError
 exports.MockCluster = MockCluster
 
 // lib/errors.js's public names: all of them but fromNative, decodePayload and errorForCode.
