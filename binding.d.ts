@@ -60,7 +60,31 @@ export declare class NativeProducer {
   clearCompletionListener(): void
   /** Every send finished since the last call, packed (layout on `write_completion`). */
   takeCompletions(): Buffer
-  /** Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client. */
+  /**
+   * Bytes held by sends still in the enqueue path (their copies of the packed messages, kept
+   * until every message is handed to librdkafka). JS holds new sends back while this is above
+   * its limit; nothing here blocks the JS thread.
+   */
+  enqueueBacklogBytes(): number
+  /**
+   * Delivers what it can within `timeout_ms`, fails the rest, and destroys every client. Every
+   * message of every send ends with a delivery result or a failure, and a failure says whether
+   * the broker may have stored it anyway (`persisted`):
+   *
+   * 1. Until the deadline, sends still in the enqueue path (large, or waiting for queue room)
+   *    are handed to librdkafka, and librdkafka delivers what it has (flush).
+   * 2. Sends the enqueuer has not handed over by the deadline are cancelled: their remaining
+   *    messages fail with `PURGE_QUEUE` (persisted "no"), and the enqueuer sends nothing more.
+   * 3. A client with messages left purges its queue (never sent: librdkafka reports them
+   *    `PURGE_QUEUE`, persisted "no" unless an earlier attempt was sent), gives requests already
+   *    sent a bounded grace of min(`timeout_ms`, 1 s) to be answered (their messages then
+   *    succeed or fail with the broker's verdict), purges what is still in flight
+   *    (`PURGE_INFLIGHT`, persisted "possibly"), and waits up to 1 s more for those reports.
+   *
+   * So when brokers do not answer, close takes `timeout_ms`, plus up to 2 s for each client that
+   * still had messages. `unflushed` counts the messages not delivered by the deadline
+   * (cancelled in the enqueuer, or still in librdkafka's queues).
+   */
   close(timeoutMs: number): Promise<CloseResult>
   /**
    * SASL/OAUTHBEARER: `provider(requestId)` is called whenever librdkafka needs a token; it
@@ -78,9 +102,22 @@ export declare class NativeProducer {
   /** Registers the transactional id with its coordinator (fencing older instances). */
   initTransactions(timeoutMs: number): Promise<void>
   beginTransaction(): void
-  /** Adds the consumer group's offsets to the transaction (committed with it, atomically). */
+  /**
+   * Adds the consumer group's offsets to the transaction (committed with it, atomically). Like
+   * `commitTransaction`, first waits for every earlier send to be handed to librdkafka.
+   */
   sendOffsetsToTransaction(groupId: string, offsets: Array<TransactionOffset>, timeoutMs: number): Promise<void>
+  /**
+   * Commits the transaction. First waits (within `timeout_ms`, which the commit shares) until
+   * every send made before this call has been handed to librdkafka, so that it is inside the
+   * transaction; if that wait times out, fails (retriable, `OPERATION_TIMED_OUT`) and commits
+   * nothing.
+   */
   commitTransaction(timeoutMs: number): Promise<void>
+  /**
+   * Aborts the transaction. Sends made before this call and not yet handed to librdkafka are
+   * cancelled first (their messages fail with `PURGE_QUEUE`, persisted "no").
+   */
   abortTransaction(timeoutMs: number): Promise<void>
 }
 

@@ -15,11 +15,11 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use rdkafka::error::KafkaError;
-use rdkafka::message::{Message, Timestamp};
+use rdkafka::bindings as rd;
+use rdkafka::message::{BorrowedMessage, DeliveryResult, Message, Timestamp};
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::error::{code_parts, MessageFailure};
+use crate::error::{code_parts, MessageFailure, Persisted};
 
 /// What a partition of a send ended with.
 #[derive(Debug, Clone, Copy)]
@@ -160,7 +160,7 @@ impl Pending {
     }
   }
 
-  /// The message failed before librdkafka took it.
+  /// The message failed before librdkafka took it (so it was never sent).
   pub fn fail(mut self, partition: i32, code: i32, name: String, message: String) {
     self.settled = true;
     self.batch.failed(MessageFailure {
@@ -170,6 +170,7 @@ impl Pending {
       code,
       name,
       message,
+      persisted: Persisted::No,
     });
   }
 
@@ -189,6 +190,8 @@ impl Drop for Pending {
         code: RDKafkaErrorCode::BrokerDestroy as i32,
         name: "BROKER_DESTROY".into(),
         message: "message destroyed without a delivery report".into(),
+        // librdkafka took it and said nothing more: it may have been sent.
+        persisted: Persisted::Possibly,
       });
     }
   }
@@ -266,8 +269,21 @@ impl Batch {
   }
 }
 
-/// Records one delivery report into its batch.
-pub fn report<M: Message>(result: Result<&M, (&KafkaError, &M)>, mut pending: Pending) {
+/// Whether the broker may have stored a reported message: librdkafka tracks it per message
+/// (`rd_kafka_message_status`): not sent, sent without an answer, or acknowledged.
+pub fn persistence(msg: &BorrowedMessage<'_>) -> Persisted {
+  use rd::rd_kafka_msg_status_t::*;
+  // SAFETY: `msg` borrows the live message of the delivery report being handled.
+  match unsafe { rd::rd_kafka_message_status(msg.ptr()) } {
+    RD_KAFKA_MSG_STATUS_NOT_PERSISTED => Persisted::No,
+    RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED => Persisted::Possibly,
+    RD_KAFKA_MSG_STATUS_PERSISTED => Persisted::Yes,
+  }
+}
+
+/// Records one delivery report into its batch. A failure carries librdkafka's verdict on whether
+/// the message may be stored anyway ([`persistence`]).
+pub fn report(result: &DeliveryResult<'_>, mut pending: Pending) {
   pending.settled = true;
   match result {
     Ok(msg) => {
@@ -287,6 +303,7 @@ pub fn report<M: Message>(result: Result<&M, (&KafkaError, &M)>, mut pending: Pe
         code,
         name,
         message: text,
+        persisted: persistence(msg),
       });
     }
   }

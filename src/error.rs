@@ -8,12 +8,39 @@
 //! { "kind": "kafka", "code": 19, "name": "NOT_ENOUGH_REPLICAS", "message": "...", "failures": [...] }
 //! ```
 //!
+//! `failures` (kind `delivery` only) lists the failed messages of a send, in message order:
+//!
+//! ```json
+//! { "index": 3, "topic": 0, "partition": 1, "code": -152, "name": "PURGE_QUEUE",
+//!   "message": "...", "persisted": "no" }
+//! ```
+//!
+//! `index` is the message's place in the send, `topic` its index in the send's topic table
+//! (4294967295 when the message was never read), `partition` -1 when none was assigned, and
+//! `persisted` ([`Persisted`]) whether the broker may have stored it anyway.
+//!
 //! `kind` says which layer failed (`config`, `kafka`, `delivery`, `transaction`, `state`, `input`);
 //! `code` is librdkafka's error code (positive: the Kafka protocol's code, negative: a local one).
 //! Nothing here knows kafkajs.
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use serde::Serialize;
+
+/// Whether a failed message may nevertheless be stored by the broker: librdkafka's
+/// `rd_kafka_message_status()` for a failed delivery report, and [`Persisted::No`] for a message
+/// that never reached librdkafka. Serialised as `"no"`, `"possibly"`, `"yes"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Persisted {
+  /// Never sent to a broker (never enqueued, refused by librdkafka, or purged from its queue
+  /// before its first transmission): it is certainly not stored.
+  No,
+  /// Sent, but no acknowledgement came back (timed out, purged in flight, connection lost):
+  /// it may be stored. Retrying it may duplicate it.
+  Possibly,
+  /// The broker acknowledged it, yet the report is an error (rare): it is stored.
+  Yes,
+}
 
 /// A failed message of a send, as reported by its delivery report.
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +54,8 @@ pub struct MessageFailure {
   pub code: i32,
   pub name: String,
   pub message: String,
+  /// Whether the broker may have stored it anyway.
+  pub persisted: Persisted,
 }
 
 #[derive(Debug)]

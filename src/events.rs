@@ -154,9 +154,6 @@ impl ProducerContext for Context {
   type DeliveryOpaque = Box<Pending>;
 
   fn delivery(&self, result: &DeliveryResult<'_>, pending: Box<Pending>) {
-    match result {
-      Ok(msg) => report(Ok(msg), *pending),
-      Err((err, msg)) => report(Err((err, msg)), *pending),
-    }
+    report(result, *pending);
   }
 }

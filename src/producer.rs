@@ -48,6 +48,7 @@ use napi::bindgen_prelude::{Buffer, Function, PromiseRaw, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 use rdkafka::producer::{BaseProducer, Producer, PurgeConfig};
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
 
 use crate::client::Client;
@@ -57,7 +58,8 @@ use crate::delivery::Pending;
 use crate::delivery::{Batch, Completions};
 use crate::error::{NativeError, NativeResult};
 use crate::events::{Context, EventSink};
-use enqueue::{enqueue, EnqueueJob, Enqueued, Enqueuer, INLINE_MESSAGES};
+pub(crate) use enqueue::Enqueuer;
+use enqueue::{enqueue, EnqueueJob, Enqueued, INLINE_MESSAGES};
 pub use metadata::{BrokerInfo, ClusterInfo, PartitionInfo, TopicInfo};
 pub use wire::Reader;
 use wire::{read_topics, write_completion};
@@ -97,6 +99,10 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl NativeProducer {
   pub(crate) fn client_of(&self, profile: u32) -> NativeResult<(Arc<Client>, Duration)> {
     self.client(profile)
+  }
+
+  pub(crate) fn enqueuer(&self) -> &Arc<Enqueuer> {
+    &self.enqueuer
   }
 
   fn client(&self, profile: u32) -> NativeResult<(Arc<Client>, Duration)> {
@@ -152,7 +158,7 @@ impl NativeProducer {
     }
     let mut r = Reader::at(packed, start);
     let mut index = 0u32;
-    if let Enqueued::QueueFull(pos) = enqueue(&client, &batch, &topics, &mut r, &mut index, count) {
+    if let Enqueued::QueueFull(pos) = enqueue(&client, &batch, &topics, &mut r, &mut index, count, count) {
       self.enqueuer.push(job(pos, index));
     }
     Ok(())
@@ -277,34 +283,69 @@ impl NativeProducer {
     out.into()
   }
 
-  /// Flushes for up to `timeout_ms`, fails whatever is left (purge), and destroys every client.
+  /// Bytes held by sends still in the enqueue path (their copies of the packed messages, kept
+  /// until every message is handed to librdkafka). JS holds new sends back while this is above
+  /// its limit; nothing here blocks the JS thread.
+  #[napi]
+  pub fn enqueue_backlog_bytes(&self) -> f64 {
+    self.enqueuer.backlog_bytes() as f64
+  }
+
+  /// Delivers what it can within `timeout_ms`, fails the rest, and destroys every client. Every
+  /// message of every send ends with a delivery result or a failure, and a failure says whether
+  /// the broker may have stored it anyway (`persisted`):
+  ///
+  /// 1. Until the deadline, sends still in the enqueue path (large, or waiting for queue room)
+  ///    are handed to librdkafka, and librdkafka delivers what it has (flush).
+  /// 2. Sends the enqueuer has not handed over by the deadline are cancelled: their remaining
+  ///    messages fail with `PURGE_QUEUE` (persisted "no"), and the enqueuer sends nothing more.
+  /// 3. A client with messages left purges its queue (never sent: librdkafka reports them
+  ///    `PURGE_QUEUE`, persisted "no" unless an earlier attempt was sent), gives requests already
+  ///    sent a bounded grace of min(`timeout_ms`, 1 s) to be answered (their messages then
+  ///    succeed or fail with the broker's verdict), purges what is still in flight
+  ///    (`PURGE_INFLIGHT`, persisted "possibly"), and waits up to 1 s more for those reports.
+  ///
+  /// So when brokers do not answer, close takes `timeout_ms`, plus up to 2 s for each client that
+  /// still had messages. `unflushed` counts the messages not delivered by the deadline
+  /// (cancelled in the enqueuer, or still in librdkafka's queues).
   #[napi(ts_return_type = "Promise<CloseResult>")]
   pub fn close<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, CloseResult>> {
     self.closed.store(true, Ordering::Release);
     let clients: Vec<Arc<Client>> = lock(&self.profiles).iter_mut().filter_map(|p| p.client.take()).collect();
     let enqueuer = self.enqueuer.clone();
+    // Every send made before now; none can follow, the clients are gone.
+    let mark = enqueuer.mark();
     env.spawn_future(async move {
       let unflushed = tokio::task::spawn_blocking(move || {
-        let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
-        // Sends still being enqueued (large or waiting for queue room) are part of what is flushed.
-        while enqueuer.busy() && Instant::now() < deadline {
+        let timeout = Duration::from_millis(timeout_ms as u64);
+        let deadline = Instant::now() + timeout;
+        while !enqueuer.handed_over(mark) && Instant::now() < deadline {
           std::thread::sleep(Duration::from_millis(1));
         }
+        let cancelled = enqueuer.cancel(
+          mark,
+          RDKafkaErrorCode::PurgeQueue,
+          "PURGE_QUEUE",
+          "the producer was closed before this message was handed to librdkafka (not sent)",
+        );
         for c in &clients {
           let _ = c.flush(Timeout::After(deadline.saturating_duration_since(Instant::now())));
         }
         let left: i32 = clients.iter().map(|c| c.in_flight_count()).sum();
-        for c in &clients {
+        let grace = timeout.min(Duration::from_secs(1));
+        for c in clients.iter().filter(|c| c.in_flight_count() > 0) {
+          c.purge(PurgeConfig::default().queue());
+          let _ = c.flush(Timeout::After(grace));
           if c.in_flight_count() > 0 {
-            c.purge(PurgeConfig::default().queue().inflight());
-            // Purged messages are reported with _PURGE_QUEUE / _PURGE_INFLIGHT: let them arrive.
-            let _ = c.flush(Timeout::After(Duration::from_millis(1000)));
+            c.purge(PurgeConfig::default().inflight());
+            // Purged messages are reported with _PURGE_INFLIGHT: let the reports arrive.
+            let _ = c.flush(Timeout::After(Duration::from_secs(1)));
           }
         }
         // Sends still holding a client keep it alive until their reports are in; the last
         // reference destroys the client here, off the JS thread.
         drop(clients);
-        left
+        left.saturating_add(i32::try_from(cancelled).unwrap_or(i32::MAX))
       })
       .await
       .map_err(|e| NativeError::State(format!("close task failed: {e}")))?;

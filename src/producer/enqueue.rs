@@ -4,10 +4,19 @@
 //!
 //! Every message of a send is accounted for exactly once in its [`Batch`]: enqueued (its
 //! delivery report will come), failed now (enqueue error, malformed bytes, no room within
-//! `maxBlockMs`), or left for a later call while librdkafka's queue is full.
+//! `maxBlockMs`, cancelled), or left for a later call while librdkafka's queue is full.
+//!
+//! # Barriers and cancellation
+//! Each job pushed to the enqueuer gets a sequence number; [`Enqueuer::mark`] says which jobs
+//! were pushed before a point in time. [`Enqueuer::handed_over`] tells when all of them have been
+//! handed to librdkafka (or failed): a transaction commit waits for that, so every send made
+//! before it is inside the transaction. [`Enqueuer::cancel`] fails what is left of them with a
+//! definite not-sent error, and guarantees that none of their messages is sent afterwards: `close`
+//! and `abortTransaction` use it, so nothing is enqueued into a client being purged or a
+//! transaction being aborted.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,10 +28,14 @@ use super::lock;
 use super::wire::{read_message, Reader};
 use crate::client::Client;
 use crate::delivery::{Batch, Pending};
-use crate::error::{code_parts, MessageFailure};
+use crate::error::{code_parts, MessageFailure, Persisted};
 
 /// Sends of more messages than this are enqueued off the JS thread.
 pub const INLINE_MESSAGES: u32 = 64;
+
+/// The enqueuer hands at most this many messages to librdkafka per lock of its active job, so a
+/// `cancel` waits for no more than one chunk.
+const CHUNK: u32 = 1024;
 
 /// What is left to enqueue of one send.
 pub struct EnqueueJob {
@@ -38,12 +51,43 @@ pub struct EnqueueJob {
   pub deadline: Instant,
 }
 
+/// A job and its place in call order.
+type Numbered = (u64, EnqueueJob);
+
+#[derive(Default)]
+struct Queue {
+  jobs: VecDeque<Numbered>,
+  /// The number the next pushed job gets.
+  next: u64,
+}
+
 /// The ordered enqueue path: one task at a time on napi's tokio runtime works through the jobs
 /// in call order, waiting for room when librdkafka's queue is full.
+///
+/// Lock order: `active`, then `queue`. `push` (JS thread) takes only `queue`, briefly.
 #[derive(Default)]
 pub struct Enqueuer {
-  jobs: Mutex<VecDeque<EnqueueJob>>,
+  queue: Mutex<Queue>,
+  /// The job being enqueued. The task holds this lock while it hands a chunk of that job to
+  /// librdkafka, and only then (not while it waits for queue room): whoever holds it knows that
+  /// no message of the job is being sent.
+  active: Mutex<Option<Numbered>>,
   running: AtomicBool,
+  /// Every job numbered below this is finished: handed to librdkafka whole, or failed.
+  done: AtomicU64,
+  /// Bytes held by the copies of queued and active jobs.
+  backlog: AtomicUsize,
+}
+
+/// What the task should do after a [`Enqueuer::step`].
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+  /// Nothing queued.
+  Idle,
+  /// Go on (a chunk or a job was done).
+  More,
+  /// librdkafka's queue is full: wait a little for room.
+  Wait,
 }
 
 impl Enqueuer {
@@ -52,44 +96,117 @@ impl Enqueuer {
     self.running.load(Ordering::Acquire)
   }
 
+  /// Bytes held by sends waiting in the enqueue path (their copies of the packed messages).
+  pub fn backlog_bytes(&self) -> usize {
+    self.backlog.load(Ordering::Acquire)
+  }
+
+  /// A point in call order: every job pushed before this call is numbered below the mark.
+  pub fn mark(&self) -> u64 {
+    lock(&self.queue).next
+  }
+
+  /// True when every job pushed before `mark` has been handed to librdkafka or failed.
+  pub fn handed_over(&self, mark: u64) -> bool {
+    self.done.load(Ordering::Acquire) >= mark
+  }
+
   pub fn push(self: &Arc<Self>, job: EnqueueJob) {
-    lock(&self.jobs).push_back(job);
+    self.queue_job(job);
     if !self.running.swap(true, Ordering::AcqRel) {
       let me = self.clone();
       napi::bindgen_prelude::spawn(async move { me.work().await });
     }
   }
 
-  fn next(&self) -> Option<EnqueueJob> {
-    lock(&self.jobs).pop_front()
+  /// Queues `job` behind every earlier one (without starting the task).
+  fn queue_job(&self, job: EnqueueJob) {
+    self.backlog.fetch_add(job.data.len(), Ordering::AcqRel);
+    let mut q = lock(&self.queue);
+    let n = q.next;
+    q.next += 1;
+    q.jobs.push_back((n, job));
+  }
+
+  /// A job is over (every message enqueued or failed): its copy is freed.
+  fn finished(&self, n: u64, job: EnqueueJob) {
+    self.backlog.fetch_sub(job.data.len(), Ordering::AcqRel);
+    self.done.fetch_max(n + 1, Ordering::AcqRel);
   }
 
   async fn work(&self) {
     loop {
-      let Some(mut job) = self.next() else {
-        self.running.store(false, Ordering::Release);
-        // A push may have raced with the store: take the work back if nobody else did.
-        if lock(&self.jobs).is_empty() || self.running.swap(true, Ordering::AcqRel) {
-          return;
-        }
-        continue;
-      };
-      loop {
-        let mut r = Reader::at(&job.data, job.pos);
-        match enqueue(&job.client, &job.batch, &job.topics, &mut r, &mut job.index, job.count) {
-          Enqueued::All => break,
-          Enqueued::QueueFull(pos) => {
-            job.pos = pos;
-            if Instant::now() >= job.deadline {
-              let msg = "local queue full past maxBlockMs (queue.buffering.max.messages / .kbytes)";
-              fail_rest(&job.batch, job.index, job.count, RDKafkaErrorCode::QueueFull, "QUEUE_FULL", msg);
-              break;
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
+      match self.step() {
+        Step::More => tokio::task::yield_now().await,
+        Step::Wait => tokio::time::sleep(Duration::from_millis(1)).await,
+        Step::Idle => {
+          self.running.store(false, Ordering::Release);
+          // A push may have raced with the store: take the work back if nobody else did.
+          if lock(&self.queue).jobs.is_empty() || self.running.swap(true, Ordering::AcqRel) {
+            return;
           }
         }
       }
     }
+  }
+
+  /// Hands one chunk of the active job (taking the next job if none is active) to librdkafka.
+  fn step(&self) -> Step {
+    let mut active = lock(&self.active);
+    if active.is_none() {
+      *active = lock(&self.queue).jobs.pop_front();
+    }
+    let Some((_, job)) = active.as_mut() else {
+      return Step::Idle;
+    };
+    let end = job.count.min(job.index.saturating_add(CHUNK));
+    let mut r = Reader::at(&job.data, job.pos);
+    match enqueue(&job.client, &job.batch, &job.topics, &mut r, &mut job.index, end, job.count) {
+      Enqueued::All => {
+        job.pos = r.pos;
+        if job.index < job.count {
+          return Step::More;
+        }
+      }
+      Enqueued::QueueFull(pos) => {
+        job.pos = pos;
+        if Instant::now() < job.deadline {
+          return Step::Wait;
+        }
+        let msg = "local queue full past maxBlockMs (queue.buffering.max.messages / .kbytes)";
+        fail_rest(&job.batch, job.index, job.count, RDKafkaErrorCode::QueueFull, "QUEUE_FULL", msg);
+      }
+    }
+    if let Some((n, job)) = active.take() {
+      self.finished(n, job);
+    }
+    Step::More
+  }
+
+  /// Fails every message not yet handed to librdkafka of every job pushed before `mark`, with
+  /// `code`, `name` and `message` (persisted: no). Waits for the chunk being enqueued, if any (at
+  /// most [`CHUNK`] messages): on return, no message of those jobs will ever be sent, and
+  /// [`Enqueuer::handed_over`] is true for `mark`. Later jobs are left alone. Returns how many
+  /// messages were failed. Blocking (briefly): not for the JS thread.
+  pub fn cancel(&self, mark: u64, code: RDKafkaErrorCode, name: &str, message: &str) -> u32 {
+    let mut cancelled = Vec::new();
+    {
+      let mut active = lock(&self.active);
+      if active.as_ref().is_some_and(|(n, _)| *n < mark) {
+        cancelled.extend(active.take());
+      }
+      let mut q = lock(&self.queue);
+      while q.jobs.front().is_some_and(|(n, _)| *n < mark) {
+        cancelled.extend(q.jobs.pop_front());
+      }
+    }
+    let mut failed = 0;
+    for (n, job) in cancelled {
+      failed += job.count.saturating_sub(job.index);
+      fail_rest(&job.batch, job.index, job.count, code, name, message);
+      self.finished(n, job);
+    }
+    failed
   }
 }
 
@@ -105,10 +222,11 @@ pub enum Enqueued {
   QueueFull(usize),
 }
 
-/// Enqueues messages `*index..count` from `r`. Every message is accounted for in `batch`:
-/// enqueued (its report will come), failed now, or left for a later call (queue full).
-pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T], r: &mut Reader<'_>, index: &mut u32, count: u32) -> Enqueued {
-  while *index < count {
+/// Enqueues messages `*index..end` of the send's `count` from `r`. Every message is accounted
+/// for in `batch`: enqueued (its report will come), failed now, or left for a later call (queue
+/// full, or past `end`). Unreadable bytes fail the rest of the send, up to `count`.
+pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T], r: &mut Reader<'_>, index: &mut u32, end: u32, count: u32) -> Enqueued {
+  while *index < end.min(count) {
     let start = r.pos;
     let msg = match read_message(r) {
       Ok(m) => m,
@@ -178,7 +296,12 @@ pub fn fail_rest(batch: &Arc<Batch>, from: u32, count: u32, code: RDKafkaErrorCo
         code,
         name: name.into(),
         message: message.into(),
+        persisted: Persisted::No,
       })
       .collect(),
   );
 }
+
+#[cfg(test)]
+#[path = "enqueue_tests.rs"]
+mod tests;

@@ -8,7 +8,7 @@ use rdkafka::message::Headers;
 
 use super::wire::*;
 use crate::delivery::{BatchOutcome, PartitionOutcome};
-use crate::error::{MessageFailure, NativeError};
+use crate::error::{MessageFailure, NativeError, Persisted};
 
 /// One message in the layout `lib/pack.js` writes.
 fn packed(topic: u32, partition: i32, ts: f64, key: Option<&[u8]>, value: Option<&[u8]>, headers: &[(&str, Option<&[u8]>)]) -> Vec<u8> {
@@ -176,6 +176,7 @@ fn failed_messages_become_one_delivery_payload_in_message_order() {
     code: 19,
     name: "NOT_ENOUGH_REPLICAS".into(),
     message: "Broker: Not enough in-sync replicas".into(),
+    persisted: Persisted::Possibly,
   };
   let mut out = Vec::new();
   write_completion(
@@ -267,6 +268,7 @@ fn a_failed_send_is_id_marker_length_and_exactly_that_many_payload_bytes() {
     code: 19,
     name: "NOT_ENOUGH_REPLICAS".into(),
     message: "Broker: Not enough in-sync replicas".into(),
+    persisted: Persisted::Possibly,
   };
   let ok_len = out.len();
   assert_eq!((ok_len, le_u32(&out, 4)), (8, 0), "a send with no partitions and no failures: id and 0");
@@ -287,4 +289,43 @@ fn a_failed_send_is_id_marker_length_and_exactly_that_many_payload_bytes() {
   assert_eq!(payload["kind"], "delivery");
   assert_eq!(payload["name"], "NOT_ENOUGH_REPLICAS");
   assert_eq!(payload["failures"][0]["partition"], 2);
+  assert_eq!(payload["failures"][0]["persisted"], "possibly");
+}
+
+#[test]
+fn each_failure_says_whether_the_broker_may_have_stored_it() {
+  let failure = |index: u32, persisted: Persisted| MessageFailure {
+    index,
+    topic: 1,
+    partition: 0,
+    code: -152,
+    name: "PURGE_QUEUE".into(),
+    message: "Purged in queue".into(),
+    persisted,
+  };
+  let mut out = Vec::new();
+  write_completion(
+    &mut out,
+    3,
+    Ok(BatchOutcome {
+      partitions: HashMap::new(),
+      failures: vec![failure(2, Persisted::Yes), failure(0, Persisted::No), failure(1, Persisted::Possibly)],
+    }),
+  );
+  let payload: serde_json::Value = serde_json::from_slice(&out[12..]).expect("JSON payload");
+  // The whole payload, exactly: the failure's fields as before, plus `persisted`.
+  assert_eq!(
+    payload,
+    serde_json::json!({
+      "kind": "delivery",
+      "code": -152,
+      "name": "PURGE_QUEUE",
+      "message": "Purged in queue",
+      "failures": [
+        { "index": 0, "topic": 1, "partition": 0, "code": -152, "name": "PURGE_QUEUE", "message": "Purged in queue", "persisted": "no" },
+        { "index": 1, "topic": 1, "partition": 0, "code": -152, "name": "PURGE_QUEUE", "message": "Purged in queue", "persisted": "possibly" },
+        { "index": 2, "topic": 1, "partition": 0, "code": -152, "name": "PURGE_QUEUE", "message": "Purged in queue", "persisted": "yes" }
+      ]
+    })
+  );
 }
