@@ -366,6 +366,8 @@ function errorForCode(code, name, message, context = {}) {
     case 'QUEUE_FULL':
       return new KafkaJSError(`Local producer queue is full: ${message}`, { retriable: true })
     case 'PURGE_QUEUE':
+      // Never sent: purged by disconnect(), or cancelled by a transaction abort (the message says which).
+      return new KafkaJSNonRetriableError(`The message was not sent (${message})`)
     case 'PURGE_INFLIGHT':
     case 'BROKER_DESTROY':
       return new KafkaJSNonRetriableError(`The producer was disconnected before the message was delivered (${message})`)
