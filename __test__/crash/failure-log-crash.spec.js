@@ -12,21 +12,10 @@ const path = require('node:path')
 const { FailureLog } = require('../..')
 const { brokers, createTopic, readToEnd, uniqueTopic } = require('../helpers/kafka')
 const { waitFor } = require('../helpers/wait')
+const { seededRandom: random } = require('../helpers/random')
 
 const CHILD = path.join(__dirname, 'failure-log-child.js')
 const KILLS = 20
-
-/** A seeded generator, so a failing run can be repeated (the seed is printed). */
-function random(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Starts the child, waits until it says it is working, lets it run `ms`, then SIGKILLs it. */
 async function runAndKill(args, ms) {

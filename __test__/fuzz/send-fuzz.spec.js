@@ -6,20 +6,10 @@
  */
 const { Kafka, logLevel, KafkaJSError } = require('../..')
 const { brokers, createTopic, readBack } = require('../helpers/kafka')
+const { seededRandom: prng } = require('../helpers/random')
 
 const SEED = Number(process.env.FUZZ_SEED || 20261125)
 const CALLS = Number(process.env.FUZZ_CALLS || 10000)
-
-function prng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe(`fuzz: ${CALLS} malformed records (seed ${SEED})`, () => {
   test('every call settles with a typed error or a success; nothing crashes or hangs', async () => {

@@ -12,21 +12,11 @@
 const fs = require('node:fs')
 const { Kafka, MockCluster, logLevel } = require('../..')
 const { waitFor } = require('../helpers/wait')
+const { seededRandom: random } = require('../helpers/random')
 
 const SEQUENCES = Number(process.env.LIFECYCLE_SEQUENCES || 1000)
 /** Seeds that failed before their fix (see the git log of this file). */
 const REGRESSIONS = [1005] // 1005: two DISCONNECT events for one CONNECT (disconnect during a failed connect)
-
-function random(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const threads = () => fs.readdirSync('/proc/self/task').length
 const fds = () => fs.readdirSync('/proc/self/fd').length
