@@ -206,7 +206,12 @@ class Journal {
       try {
         const buf = Buffer.from(lines.join(''))
         await this.exclusive(async () => {
-          await this.fh.write(buf)
+          // A write may be short (e.g. a full disk): finish it or fail, never report it durable.
+          for (let off = 0; off < buf.length; ) {
+            const { bytesWritten } = await this.fh.write(buf, off, buf.length - off)
+            if (bytesWritten <= 0) throw new Error(`The failure log ${this.path} accepted no bytes`)
+            off += bytesWritten
+          }
           await this.fh.datasync()
         })
         for (const item of items) item.resolve()
