@@ -131,6 +131,8 @@ export interface ProducerConfig {
   queueBufferingMaxKbytes?: number
   /** kafka-napi: how long a send waits for room when librdkafka's local queue is full (ms; like Java's max.block.ms). Default: the delivery timeout. */
   maxBlockMs?: number
+  /** kafka-napi: bytes of sends the native enqueue path may hold before further sends wait (up to maxBlockMs; default 64 MiB). */
+  maxEnqueueBytes?: number
   /** kafka-napi: how long disconnect() waits for in-flight messages (ms, default 30000). */
   disconnectTimeout?: number
   /** kafka-napi: called for every message that could not be delivered. */

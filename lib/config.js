@@ -253,6 +253,8 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
   // Like the Java client's max.block.ms: how long a send waits for room in a full local queue.
   const maxBlockMs =
     producerConfig.maxBlockMs != null ? positiveInt('maxBlockMs', producerConfig.maxBlockMs, { min: 0 }) : undefined
+  // Bytes of sends the native enqueue path may hold before further sends wait (see lib/producer/admission.js).
+  const maxEnqueueBytes = positiveInt('maxEnqueueBytes', producerConfig.maxEnqueueBytes ?? 64 * 1024 * 1024, { min: 1 })
   const disconnectTimeout = positiveInt('disconnectTimeout', producerConfig.disconnectTimeout ?? 30000, { min: 0 })
   // How long a failure waits for the failure log to confirm its record before it is reported anyway.
   const failureLogTimeout = positiveInt('failureLogTimeout', producerConfig.failureLogTimeout ?? 10000, { min: 1 })
@@ -278,6 +280,7 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     transactionTimeout,
     disconnectTimeout,
     failureLogTimeout,
+    maxEnqueueBytes,
     backoff: backoffBudget(retry),
   }
 }

@@ -12,6 +12,7 @@
  *   validate.js      kafkajs's checks and messages; normalising each field
  *   route.js         partitioning (JS partitioner + metadata cache) and packing into one buffer
  *   profiles.js      which librdkafka client the send's acks/timeout/compression use (bounded)
+ *   admission.js     waiting for room when the native enqueue path holds maxEnqueueBytes
  *   send-tracker.js  one Promise per send, settled in bulk from the native completions
  *   failures.js      per-message reports: recorded durably in the failure log, then emitted,
  *                    called back, and the send rejected
@@ -29,6 +30,7 @@ const { asTyped, validateBatch } = require('./producer/validate')
 const { packSend, MetadataCache } = require('./producer/route')
 const { Profiles } = require('./producer/profiles')
 const { SendTracker } = require('./producer/send-tracker')
+const { Admission } = require('./producer/admission')
 const { FailureReporter, reportsForRejection, reportsForDelivery } = require('./producer/failures')
 const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSConnectionError, fromNative } = errors
 
@@ -64,6 +66,11 @@ class Producer {
     this._lastClientError = null
     this._transaction = null
     this._sends = null
+    const s = this._settings
+    this._admission = new Admission({
+      limit: s.maxEnqueueBytes,
+      maxBlockMs: s.maxBlockMs ?? s.deliveryTimeout ?? s.requestTimeout + s.backoff,
+    })
     this.events = PRODUCER_EVENTS
   }
 
@@ -139,6 +146,7 @@ class Producer {
     this._lastClientError = null
     native.setEventListener((json) => this._onNativeEvent(json))
     this._sends = new SendTracker(native)
+    this._admission.attach(native)
     const { sasl } = this._kafka._config
     if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER') {
       installTokenProvider(native, sasl.oauthBearerProvider, this._settings.authenticationTimeout, this._logger)
@@ -250,6 +258,8 @@ class Producer {
     const native = this._native
     if (!native) return
     this._native = null
+    // Sends waiting for room go on, and find the producer disconnecting.
+    this._admission.attach(null)
     const sends = this._sends
     // Sends made in this same turn are still queued in JS: they go before the close.
     if (sends) sends.flush()
@@ -296,6 +306,14 @@ class Producer {
       const v = this._validate(batch)
       this._checkCanSend()
       const profile = this._profiles.id(v.acks, v.timeout, v.compression)
+      const wait = this._admission.room()
+      if (wait !== null)
+        return wait
+          .then(() => {
+            this._checkCanSend()
+            return this._dispatch(profile, v.acks, v.topicMessages, null)
+          })
+          .catch((e) => (e && e[REPORTED] ? Promise.reject(e) : this._refuse(batch, e)))
       return this._dispatch(profile, v.acks, v.topicMessages, null)
     } catch (e) {
       return this._refuse(batch, e)
@@ -352,6 +370,11 @@ class Producer {
         if (!metadata.has(topic)) metadata.set(topic, await this._metadata.partitions(topic, fetch))
       }
       // The producer may have been disconnected while the metadata was loading.
+      this._checkCanSend()
+    }
+    const wait = this._admission.room()
+    if (wait !== null) {
+      await wait
       this._checkCanSend()
     }
     return this._dispatch(profile, v.acks, v.topicMessages, metadata)

@@ -8,6 +8,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { Kafka, MockCluster, FailureLog, logLevel, KafkaJSError } = require('../..')
+const { waitFor } = require('../helpers/wait')
 
 const tmpLog = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kn-flog-')), 'failed.jsonl')
 
@@ -351,5 +352,42 @@ test('the failure is reported only after its record is durable; a sink that fail
     } finally {
       await q.disconnect()
     }
+  }
+})
+
+test('past maxEnqueueBytes a send waits without being copied, and a refusal is typed and recorded', async () => {
+  const failureLog = new FailureLog({ path: tmpLog() })
+  const p = await connected({
+    queueBufferingMaxMessages: 5,
+    maxEnqueueBytes: 10000,
+    maxBlockMs: 300,
+    deliveryTimeout: 5000,
+    failureLog,
+  })
+  try {
+    await p.send({ topic: 't', messages: [{ value: 'warm' }] })
+    mock.brokerDown(1)
+    const value = Buffer.alloc(100, 'v')
+    // 200 messages, 5 fit librdkafka's queue: the rest (about 25 KB) wait in the enqueue path.
+    const big = p.send({ topic: 't', messages: Array.from({ length: 200 }, () => ({ value })) }).catch((e) => e)
+    await waitFor(() => p._native.enqueueBacklogBytes() > 10000, { what: 'the enqueue backlog to pass the bound' })
+    const before = p._native.enqueueBacklogBytes()
+    const small = p.send({ topic: 't', messages: Array.from({ length: 10 }, (_, i) => ({ value: `w${i}` })) })
+    await new Promise((r) => setImmediate(r)) // the turn in which a send reaches the native core
+    expect(p._native.enqueueBacklogBytes()).toBe(before) // not copied while it waits
+    const err = await small.catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaJSError)
+    // Either it never found room (maxEnqueueBytes) or, let in once the big send gave up, it found
+    // librdkafka's queue still full: both are the same typed, retriable refusal.
+    expect(err.message).toMatch(/^Local producer queue is full/)
+    expect(err.retriable).toBe(true)
+    const waited = failureLog.entries().filter((e) => /^w\d$/.test(e.value.toString()))
+    expect(waited.map((e) => [e.value.toString(), e.attempts, e.possiblyPersisted])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [`w${i}`, 0, false]),
+    )
+    mock.brokerUp(1)
+    await big
+  } finally {
+    await p.disconnect()
   }
 })
