@@ -268,6 +268,8 @@ export declare class FailureLog implements FailureRecorder {
   readonly path: string
   /** Resolves once the record is durable (group-committed). */
   record(report: DeliveryFailure): Promise<void>
+  /** Records several at once; resolves once durable, with null or an encoding error per report. */
+  recordBatch(reports: DeliveryFailure[]): Promise<Array<Error | null>>
   /** Resolves once every record so far is durable. */
   flush(): Promise<void>
   /** The unconsumed records, in failure order. */

@@ -46,6 +46,30 @@ class FailureLog {
     return j.append({ report })
   }
 
+  /**
+   * Records several reports at once (what the producer uses: one Promise per failed send).
+   * Resolves once they are durable, with null or an encoding error per report.
+   */
+  recordBatch(reports) {
+    const j = this._j()
+    const mine = []
+    const at = []
+    reports.forEach((report, i) => {
+      const message = report && report.message
+      if (message && typeof message === 'object' && message[REPLAY_TAG] === j) return
+      mine.push({ report })
+      at.push(i)
+    })
+    const errors = new Array(reports.length).fill(null)
+    if (mine.length === 0) return Promise.resolve(errors)
+    return j.appendBatch(mine).then((errs) => {
+      errs.forEach((e, k) => {
+        errors[at[k]] = e
+      })
+      return errors
+    })
+  }
+
   /** Resolves once every record so far is durable. */
   flush() {
     return this._j().settled()

@@ -147,16 +147,18 @@ class Journal {
   }
 
   /**
-   * Queues a failure report (or an already encoded record, `{ record }`) and resolves once it
-   * is durable. `id` keeps a record's identity across a replay's re-recording.
+   * Queues failure reports (or already encoded records, `{ record }`) and resolves once they are
+   * durable, with one entry per input: null, or the error that kept that one from being encoded
+   * (a hostile getter). `id` keeps a record's identity across a replay's re-recording. One
+   * Promise per batch: the producer hands over a failed send's reports at once.
    */
-  append(entry) {
+  appendBatch(entries) {
     return new Promise((resolve, reject) => {
       if (this.closed) {
         reject(new Error(`The failure log ${this.path} is closed`))
         return
       }
-      this.queue.push({ entry, resolve, reject })
+      this.queue.push({ entries, errors: new Array(entries.length).fill(null), resolve, reject })
       if (!this.writing) {
         this.writing = true
         this._writeLoop()
@@ -164,9 +166,16 @@ class Journal {
     })
   }
 
-  /** Appends several at once (one Promise for all). */
-  appendAll(entries) {
-    return Promise.all(entries.map((e) => this.append(e)))
+  /** One entry; rejects if it cannot be encoded. */
+  append(entry) {
+    return this.appendAll([entry])
+  }
+
+  /** Several entries; rejects with the first that cannot be encoded. */
+  async appendAll(entries) {
+    const errors = await this.appendBatch(entries)
+    const first = errors.find((e) => e !== null)
+    if (first) throw first
   }
 
   async _writeLoop() {
@@ -182,39 +191,40 @@ class Journal {
       const lines = []
       let bytes = 0
       const t0 = performance.now()
-      while (this.head < this.queue.length && bytes < BATCH_BYTES) {
+      // Whole batches, until the slice of event-loop time or the write size is used up.
+      while (this.head < this.queue.length && bytes < BATCH_BYTES && performance.now() - t0 < SLICE_MS) {
         const item = this.queue[this.head++]
-        let line
-        try {
-          const { entry } = item
-          line = lineOf(entry.record ? entry.record : recordOf(entry.report, entry.id))
-        } catch (e) {
-          // A report that cannot be encoded (a hostile getter): that one fails, loudly.
-          item.reject(e)
-          continue
+        const { entries, errors } = item
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i]
+          try {
+            const line = lineOf(entry.record ? entry.record : recordOf(entry.report, entry.id))
+            lines.push(line)
+            bytes += line.length
+          } catch (e) {
+            errors[i] = e
+          }
         }
         items.push(item)
-        lines.push(line)
-        bytes += line.length
-        if ((items.length & 63) === 0 && performance.now() - t0 > SLICE_MS) break
       }
       if (this.head > 4096 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head)
         this.head = 0
       }
-      if (items.length === 0) continue
       try {
-        const buf = Buffer.from(lines.join(''))
-        await this.exclusive(async () => {
-          // A write may be short (e.g. a full disk): finish it or fail, never report it durable.
-          for (let off = 0; off < buf.length; ) {
-            const { bytesWritten } = await this.fh.write(buf, off, buf.length - off)
-            if (bytesWritten <= 0) throw new Error(`The failure log ${this.path} accepted no bytes`)
-            off += bytesWritten
-          }
-          await this.fh.datasync()
-        })
-        for (const item of items) item.resolve()
+        if (lines.length > 0) {
+          const buf = Buffer.from(lines.join(''))
+          await this.exclusive(async () => {
+            // A write may be short (e.g. a full disk): finish it or fail, never report it durable.
+            for (let off = 0; off < buf.length; ) {
+              const { bytesWritten } = await this.fh.write(buf, off, buf.length - off)
+              if (bytesWritten <= 0) throw new Error(`The failure log ${this.path} accepted no bytes`)
+              off += bytesWritten
+            }
+            await this.fh.datasync()
+          })
+        }
+        for (const item of items) item.resolve(item.errors)
       } catch (e) {
         for (const item of items) item.reject(e)
       }

@@ -8,7 +8,8 @@
  * the failure is reported to the app: the DELIVERY_FAILURE event, `onDeliveryFailure`, and the
  * send's rejection. A sink that throws, rejects or hangs does not stop the report: its error is
  * attached (`report.recordError`, and `failureLogError` on the rejection) and logged once per
- * batch. So an app that saw a failure can count on its record, and no failure is silent.
+ * batch. So an app that saw a failure can count on its record, and no failure is silent. A sink
+ * with `recordBatch(reports)` (our FailureLog) gets a failed send's reports in one call.
  *
  * `possiblyPersisted` is true when librdkafka says the message may have been stored (it was in
  * flight when it timed out or was purged): a replay could duplicate it (see FailureLog#replay).
@@ -130,20 +131,24 @@ class FailureReporter {
       failed++
       if (firstError === null) firstError = e
     }
-    for (const r of reports) {
+    if (typeof this.sink.recordBatch === 'function') {
+      // One call and one Promise for the whole send (our FailureLog): per-report errors back.
       try {
-        const p = this.sink.record(r)
-        if (p && typeof p.then === 'function') {
-          waits.push(
-            Promise.resolve(p).then(
-              () => recorded.add(r),
-              (e) => fail(r, e),
-            ),
-          )
-        } else recorded.add(r)
+        const p = Promise.resolve(this.sink.recordBatch(reports)).then(
+          (errors) =>
+            reports.forEach((r, i) => {
+              const e = Array.isArray(errors) ? errors[i] : null
+              if (e) fail(r, e)
+              else recorded.add(r)
+            }),
+          (e) => reports.forEach((r) => fail(r, e)),
+        )
+        waits.push(p)
       } catch (e) {
-        fail(r, e)
+        for (const r of reports) fail(r, e)
       }
+    } else {
+      this._recordEach(reports, waits, recorded, fail)
     }
     if (waits.length > 0) {
       let timer
@@ -166,6 +171,25 @@ class FailureReporter {
       })
     }
     return firstError
+  }
+
+  /** Any sink: `record(report)` per report, each maybe a Promise. */
+  _recordEach(reports, waits, recorded, fail) {
+    for (const r of reports) {
+      try {
+        const p = this.sink.record(r)
+        if (p && typeof p.then === 'function') {
+          waits.push(
+            Promise.resolve(p).then(
+              () => recorded.add(r),
+              (e) => fail(r, e),
+            ),
+          )
+        } else recorded.add(r)
+      } catch (e) {
+        fail(r, e)
+      }
+    }
   }
 }
 
