@@ -141,7 +141,9 @@ class FailureReporter {
               if (e) fail(r, e)
               else recorded.add(r)
             }),
-          (e) => reports.forEach((r) => fail(r, e)),
+          (e) => {
+            for (const r of reports) fail(r, e)
+          },
         )
         waits.push(p)
       } catch (e) {
