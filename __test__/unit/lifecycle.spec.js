@@ -162,3 +162,27 @@ test(`${SEQUENCES} random lifecycle sequences: nothing throws, every Promise set
   )
   expect(now.threads).toBeLessThanOrEqual(baseline.threads + 2)
 }, 1800000)
+
+test('connect() while disconnect() is aborting a transaction waits for it instead of throwing', async () => {
+  const mock = new MockCluster({ brokers: 1 })
+  mock.createTopic('t', { partitions: 1 })
+  const producer = new Kafka({ brokers: mock.brokers, logLevel: logLevel.NOTHING }).producer({
+    transactionalId: 'abort-window',
+  })
+  try {
+    await producer.connect()
+    const txn = await producer.transaction()
+    await txn.send({ topic: 't', messages: [{ value: 'x' }] })
+    const disconnecting = producer.disconnect() // awaits the abort first
+    let reconnecting
+    expect(() => {
+      reconnecting = producer.connect()
+    }).not.toThrow()
+    await disconnecting
+    await expect(reconnecting).resolves.toBeUndefined()
+    expect(producer.toJSON().state).toBe('connected')
+  } finally {
+    await producer.disconnect()
+    mock.close()
+  }
+})
