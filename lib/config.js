@@ -36,6 +36,56 @@ function positiveInt(name, v, { min = 0, max = INT32_MAX } = {}) {
   return v
 }
 
+/**
+ * Every numeric option, in one place: its scope (the Kafka client's config or the producer's),
+ * default (undefined: only set when given), bounds, and the librdkafka property it sets, if any.
+ * `resolveNumbers` validates them all and returns the resolved values by name.
+ */
+const NUMERIC_OPTIONS = [
+  { name: 'connectionTimeout', scope: 'kafka', default: 1000, min: 1 },
+  { name: 'authenticationTimeout', scope: 'kafka', default: 10000, min: 1 },
+  { name: 'requestTimeout', scope: 'kafka', default: 30000, min: 10, prop: 'socket.timeout.ms' },
+  { name: 'metadataMaxAge', scope: 'producer', default: 300000, min: 1, prop: 'topic.metadata.refresh.interval.ms' },
+  // kafkajs sends at once; librdkafka's own 5 ms linger would add latency to every awaited send.
+  { name: 'lingerMs', scope: 'producer', default: 0, min: 0, max: 900000, prop: 'linger.ms' },
+  {
+    name: 'maxInFlightRequests',
+    scope: 'producer',
+    min: 1,
+    max: 1000000,
+    prop: 'max.in.flight.requests.per.connection',
+  },
+  { name: 'batchSize', scope: 'producer', min: 1, prop: 'batch.size' },
+  { name: 'batchNumMessages', scope: 'producer', min: 1, prop: 'batch.num.messages' },
+  { name: 'queueBufferingMaxMessages', scope: 'producer', min: 1, prop: 'queue.buffering.max.messages' },
+  { name: 'queueBufferingMaxKbytes', scope: 'producer', min: 1, prop: 'queue.buffering.max.kbytes' },
+  // Only for a transactional producer (default 60000 there): see producerProperties.
+  { name: 'transactionTimeout', scope: 'producer', min: 1000 },
+  // A message's delivery deadline; default: the send timeout plus the retries' backoff.
+  { name: 'deliveryTimeout', scope: 'producer', min: 1 },
+  // Like the Java client's max.block.ms: how long a send waits for room; default: the delivery timeout.
+  { name: 'maxBlockMs', scope: 'producer', min: 0 },
+  // Bytes of sends the native enqueue path may hold before further sends wait (producer/admission.js).
+  { name: 'maxEnqueueBytes', scope: 'producer', default: 64 * 1024 * 1024, min: 1 },
+  { name: 'disconnectTimeout', scope: 'producer', default: 30000, min: 0 },
+  // How long a failure waits for the failure log to confirm its record before it is reported anyway.
+  { name: 'failureLogTimeout', scope: 'producer', default: 10000, min: 1 },
+]
+
+/** Validates every numeric option of NUMERIC_OPTIONS; `{ values, props }` by name / property. */
+function resolveNumbers(kafkaConfig, producerConfig) {
+  const values = {}
+  const props = {}
+  for (const o of NUMERIC_OPTIONS) {
+    const given = (o.scope === 'kafka' ? kafkaConfig : producerConfig)[o.name]
+    const v = given ?? o.default
+    if (v === undefined) continue
+    values[o.name] = positiveInt(o.name, v, { min: o.min, max: o.max })
+    if (o.prop) props[o.prop] = String(v)
+  }
+  return { values, props }
+}
+
 /** Resolves and checks kafkajs's retry options; refuses anything that could retry forever. */
 function resolveRetry(...layers) {
   const retry = Object.assign({}, RETRY_DEFAULTS, ...layers.filter(Boolean))
@@ -187,12 +237,8 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
   if (idempotent && retry.retries < 1) {
     throw new KafkaJSNonRetriableError('Idempotent producer must allow retries to protect against transient errors')
   }
-  const connectionTimeout = positiveInt('connectionTimeout', kafkaConfig.connectionTimeout ?? 1000, { min: 1 })
-  const authenticationTimeout = positiveInt('authenticationTimeout', kafkaConfig.authenticationTimeout ?? 10000, {
-    min: 1,
-  })
-  const requestTimeout = positiveInt('requestTimeout', kafkaConfig.requestTimeout ?? 30000, { min: 10 })
-  const metadataMaxAge = positiveInt('metadataMaxAge', producerConfig.metadataMaxAge ?? 300000, { min: 1 })
+  const { values: n, props: numericProps } = resolveNumbers(kafkaConfig, producerConfig)
+  const { connectionTimeout, authenticationTimeout, requestTimeout, metadataMaxAge } = n
   if (kafkaConfig.socketFactory)
     throw new KafkaJSNotImplemented('socketFactory is not supported: librdkafka opens its own sockets')
 
@@ -201,44 +247,25 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     // kafkajs's default partitioner is Java-compatible murmur2; librdkafka computes the same hash.
     partitioner: 'murmur2_random',
     'socket.connection.setup.timeout.ms': String(Math.max(1000, connectionTimeout + authenticationTimeout)),
-    'socket.timeout.ms': String(requestTimeout),
-    'topic.metadata.refresh.interval.ms': String(metadataMaxAge),
     'allow.auto.create.topics': String(producerConfig.allowAutoTopicCreation ?? true),
     'enable.idempotence': String(idempotent),
     retries: String(retry.retries),
     'retry.backoff.ms': String(retry.initialRetryTime),
     'retry.backoff.max.ms': String(Math.max(retry.initialRetryTime, Math.min(retry.maxRetryTime, 300000))),
-    // kafkajs sends at once; librdkafka's 5 ms linger would add latency to every awaited send.
-    'linger.ms': String(producerConfig.lingerMs ?? 0),
     log_level: String(LIBRDKAFKA_LOG_LEVEL[level] ?? 6),
+    ...numericProps,
     ...securityProperties(kafkaConfig, warn),
   }
   if (level >= logLevel.DEBUG) props.debug = 'broker,topic,msg'
-  if (producerConfig.maxInFlightRequests != null) {
-    const max = positiveInt('maxInFlightRequests', producerConfig.maxInFlightRequests, { min: 1, max: 1000000 })
-    if (idempotent && max > 5)
-      throw new KafkaJSNonRetriableError('maxInFlightRequests must be at most 5 for an idempotent producer')
-    props['max.in.flight.requests.per.connection'] = String(max)
-  }
-  if (producerConfig.batchSize != null)
-    props['batch.size'] = String(positiveInt('batchSize', producerConfig.batchSize, { min: 1 }))
-  if (producerConfig.batchNumMessages != null)
-    props['batch.num.messages'] = String(positiveInt('batchNumMessages', producerConfig.batchNumMessages, { min: 1 }))
-  if (producerConfig.queueBufferingMaxMessages != null)
-    props['queue.buffering.max.messages'] = String(
-      positiveInt('queueBufferingMaxMessages', producerConfig.queueBufferingMaxMessages, { min: 1 }),
-    )
-  if (producerConfig.queueBufferingMaxKbytes != null)
-    props['queue.buffering.max.kbytes'] = String(
-      positiveInt('queueBufferingMaxKbytes', producerConfig.queueBufferingMaxKbytes, { min: 1 }),
-    )
+  if (idempotent && n.maxInFlightRequests > 5)
+    throw new KafkaJSNonRetriableError('maxInFlightRequests must be at most 5 for an idempotent producer')
   let transactionTimeout
   if (producerConfig.transactionalId != null) {
     check(
       typeof producerConfig.transactionalId === 'string' && producerConfig.transactionalId.length > 0,
       'Invalid transactionalId: expected a non-empty string',
     )
-    transactionTimeout = positiveInt('transactionTimeout', producerConfig.transactionTimeout ?? 60000, { min: 1000 })
+    transactionTimeout = n.transactionTimeout ?? 60000
     props['transactional.id'] = producerConfig.transactionalId
     props['transaction.timeout.ms'] = String(transactionTimeout)
   }
@@ -246,18 +273,6 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     check(typeof producerConfig.rdkafka === 'object', 'Invalid rdkafka: expected an object of librdkafka properties')
     for (const [k, v] of Object.entries(producerConfig.rdkafka)) props[k] = String(v)
   }
-  const deliveryTimeout =
-    producerConfig.deliveryTimeout != null
-      ? positiveInt('deliveryTimeout', producerConfig.deliveryTimeout, { min: 1 })
-      : undefined
-  // Like the Java client's max.block.ms: how long a send waits for room in a full local queue.
-  const maxBlockMs =
-    producerConfig.maxBlockMs != null ? positiveInt('maxBlockMs', producerConfig.maxBlockMs, { min: 0 }) : undefined
-  // Bytes of sends the native enqueue path may hold before further sends wait (see lib/producer/admission.js).
-  const maxEnqueueBytes = positiveInt('maxEnqueueBytes', producerConfig.maxEnqueueBytes ?? 64 * 1024 * 1024, { min: 1 })
-  const disconnectTimeout = positiveInt('disconnectTimeout', producerConfig.disconnectTimeout ?? 30000, { min: 0 })
-  // How long a failure waits for the failure log to confirm its record before it is reported anyway.
-  const failureLogTimeout = positiveInt('failureLogTimeout', producerConfig.failureLogTimeout ?? 10000, { min: 1 })
   const { failureLog, onDeliveryFailure } = producerConfig
   check(
     failureLog == null || (typeof failureLog === 'object' && typeof failureLog.record === 'function'),
@@ -275,12 +290,12 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     authenticationTimeout,
     requestTimeout,
     metadataMaxAge,
-    deliveryTimeout,
-    maxBlockMs,
+    deliveryTimeout: n.deliveryTimeout,
+    maxBlockMs: n.maxBlockMs,
     transactionTimeout,
-    disconnectTimeout,
-    failureLogTimeout,
-    maxEnqueueBytes,
+    disconnectTimeout: n.disconnectTimeout,
+    failureLogTimeout: n.failureLogTimeout,
+    maxEnqueueBytes: n.maxEnqueueBytes,
     backoff: backoffBudget(retry),
   }
 }
@@ -311,6 +326,7 @@ function profileProperties({ acks, timeout, compression }, shared) {
 }
 
 module.exports = {
+  NUMERIC_OPTIONS,
   producerProperties,
   profileProperties,
   resolveRetry,

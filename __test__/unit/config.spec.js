@@ -1,6 +1,12 @@
 'use strict'
 const { Kafka, KafkaJSNonRetriableError, KafkaJSNotImplemented, logLevel } = require('../..')
-const { producerProperties, profileProperties, backoffBudget, resolveRetry } = require('../../lib/config')
+const {
+  producerProperties,
+  profileProperties,
+  backoffBudget,
+  resolveRetry,
+  NUMERIC_OPTIONS,
+} = require('../../lib/config')
 
 const quiet = { warn: () => {}, level: logLevel.INFO }
 
@@ -106,5 +112,25 @@ describe('kafkajs options -> librdkafka properties', () => {
     const err = await p.connect().catch((e) => e)
     expect(err).toBeInstanceOf(KafkaJSNonRetriableError)
     expect(err.message).toMatch(/Invalid configuration: .*no\.such\.property/)
+  })
+})
+
+describe('every numeric option is validated in one place (NUMERIC_OPTIONS)', () => {
+  test.each(NUMERIC_OPTIONS.map((o) => [o.name, o.scope]))(
+    '%s (%s) refuses a non-integer and a negative',
+    (name, scope) => {
+      for (const bad of ['12', 1.5, -1, Number.NaN]) {
+        const kafka = { brokers: ['b:1'], ...(scope === 'kafka' ? { [name]: bad } : {}) }
+        const producer = { transactionalId: 'x', ...(scope === 'producer' ? { [name]: bad } : {}) }
+        expect(() => producerProperties(kafka, producer, quiet)).toThrow(
+          new RegExp(`^Invalid ${name}: expected an integer`),
+        )
+      }
+    },
+  )
+
+  test('lingerMs reaches linger.ms (it used to go through unchecked)', () => {
+    expect(producerProperties({ brokers: ['b:1'] }, { lingerMs: 5 }, quiet).props['linger.ms']).toBe('5')
+    expect(producerProperties({ brokers: ['b:1'] }, {}, quiet).props['linger.ms']).toBe('0')
   })
 })
