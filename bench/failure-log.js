@@ -6,7 +6,7 @@
  * max) and the replay time. Failures come from sends to a partition the topic does not have, so
  * every message takes the whole native failure path (enqueue refused, completion, report, log).
  *
- *   node bench/failure-log.js [--messages 100000] [--brokers host:port]
+ *   node bench/failure-log.js [--messages 100000] [--brokers host:port] [--no-log]
  *
  * Without --brokers (or KAFKA_BROKERS) it runs on librdkafka's mock cluster.
  */
@@ -34,7 +34,9 @@ async function main() {
   const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING })
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kn-failure-bench-'))
   const log = new FailureLog({ path: path.join(dir, 'failed.jsonl') })
-  const producer = kafka.producer({ failureLog: log, allowAutoTopicCreation: true })
+  // --no-log: the same failing sends without a failure log, for the baseline the log adds to.
+  const withLog = !process.argv.includes('--no-log')
+  const producer = kafka.producer({ failureLog: withLog ? log : undefined, allowAutoTopicCreation: true })
   await producer.connect()
   if (!mock) await producer.send({ topic, messages: [{ value: 'create' }] })
 
@@ -58,7 +60,7 @@ async function main() {
   const failed = (await Promise.all(sends)).reduce((a, b) => a + b, 0)
   const recordMs = performance.now() - t0
   delay.disable()
-  const recorded = log.entries().length
+  const recorded = withLog ? log.entries().length : 0
 
   // Replay into partition 0 (the records keep partition 999, which does not exist: rewrite it).
   const entries = log.entries()
@@ -70,7 +72,7 @@ async function main() {
     ),
   )
   const r0 = performance.now()
-  const result = await replayLog.replay(producer)
+  const result = withLog ? await replayLog.replay(producer) : { replayed: 0 }
   const replayMs = performance.now() - r0
   await producer.disconnect()
   await replayLog.close()

@@ -47,6 +47,18 @@ function errorFields(e) {
   }
 }
 
+let isoAt = 0
+let iso = ''
+/** The time as an ISO string, computed once per millisecond (Date#toISOString costs ~2 µs). */
+function nowIso() {
+  const now = Date.now()
+  if (now !== isoAt) {
+    isoAt = now
+    iso = new Date(now).toISOString()
+  }
+  return iso
+}
+
 /** A producer's failure report (lib/producer/failures.js) as a record, encoded. */
 function recordOf(report, id = newId()) {
   const m = (report && report.message) || {}
@@ -58,7 +70,7 @@ function recordOf(report, id = newId()) {
   }
   return {
     id,
-    failedAt: new Date().toISOString(),
+    failedAt: nowIso(),
     topic: report.topic,
     partition: Number.isInteger(m.partition)
       ? m.partition

@@ -158,7 +158,7 @@ class Journal {
         reject(new Error(`The failure log ${this.path} is closed`))
         return
       }
-      this.queue.push({ entries, errors: new Array(entries.length).fill(null), resolve, reject })
+      this.queue.push({ entries, errors: new Array(entries.length).fill(null), next: 0, resolve, reject })
       if (!this.writing) {
         this.writing = true
         this._writeLoop()
@@ -187,15 +187,18 @@ class Journal {
       return
     }
     while (this.head < this.queue.length) {
-      const items = []
+      const done = []
       const lines = []
       let bytes = 0
       const t0 = performance.now()
-      // Whole batches, until the slice of event-loop time or the write size is used up.
-      while (this.head < this.queue.length && bytes < BATCH_BYTES && performance.now() - t0 < SLICE_MS) {
-        const item = this.queue[this.head++]
+      let sliceUsed = false
+      // Encode until the slice of event-loop time or the write size is used up; a large batch
+      // may span several writes, and resolves once its last line is durable.
+      while (this.head < this.queue.length && bytes < BATCH_BYTES && !sliceUsed) {
+        const item = this.queue[this.head]
         const { entries, errors } = item
-        for (let i = 0; i < entries.length; i++) {
+        while (item.next < entries.length) {
+          const i = item.next++
           const entry = entries[i]
           try {
             const line = lineOf(entry.record ? entry.record : recordOf(entry.report, entry.id))
@@ -204,8 +207,15 @@ class Journal {
           } catch (e) {
             errors[i] = e
           }
+          if ((i & 63) === 63 && (performance.now() - t0 > SLICE_MS || bytes >= BATCH_BYTES)) {
+            sliceUsed = true
+            break
+          }
         }
-        items.push(item)
+        if (item.next === entries.length) {
+          this.head++
+          done.push(item)
+        }
       }
       if (this.head > 4096 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head)
@@ -224,9 +234,15 @@ class Journal {
             await this.fh.datasync()
           })
         }
-        for (const item of items) item.resolve(item.errors)
+        for (const item of done) item.resolve(item.errors)
       } catch (e) {
-        for (const item of items) item.reject(e)
+        for (const item of done) item.reject(e)
+        // A batch cut by this slice lost lines too: it fails whole, and is not continued.
+        const partial = this.queue[this.head]
+        if (partial && partial.next > 0) {
+          this.head++
+          partial.reject(e)
+        }
       }
     }
     this.queue = []
