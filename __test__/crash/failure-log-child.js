@@ -4,7 +4,7 @@
  *   record <log> <acks-file> <first>   records failures first, first+1, ... forever; after each
  *                                      batch is durable, writes their numbers to <acks-file>
  *   replay <log> <brokers>             replays the log through a real producer
- * Writes "ready\n" to stdout once it is working.
+ * Writes "ready\n" to stdout once it is working (replay: once its first batch is being sent).
  */
 const fs = require('node:fs')
 const { Kafka, FailureLog, logLevel } = require('../..')
@@ -34,8 +34,18 @@ async function replay(logPath, brokers) {
   const producer = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).producer({ idempotent: true })
   await producer.connect()
   const log = new FailureLog({ path: logPath, onCorruption: () => {} })
-  process.stdout.write('ready\n')
+  // "ready" once the first batch is on its way: the crash points fall among the sends.
+  const sendBatch = producer.sendBatch.bind(producer)
+  let told = false
+  producer.sendBatch = (batch) => {
+    if (!told) {
+      told = true
+      process.stdout.write('ready\n')
+    }
+    return sendBatch(batch)
+  }
   const r = await log.replay(producer, { batchSize: 200, concurrency: 4 })
+  if (!told) process.stdout.write('ready\n')
   process.stdout.write(`${JSON.stringify(r)}\n`)
   await producer.disconnect()
   await log.close()

@@ -12,9 +12,10 @@
  *
  * A batch is finished when every record in it is delivered or, having failed again, recorded
  * anew at the end of the log (same id, the new error, `replays + 1`, durable first). The marker
- * then moves past the longest finished prefix of batches. A crash therefore re-sends at most the
- * batches in flight, or finished but not yet behind the marker: at most `concurrency + 1`
- * batches, i.e. `(concurrency + 1) * batchSize` records. It never loses one.
+ * then moves past the longest finished prefix of batches, and a batch starts only within
+ * `concurrency` batches of the marker on disk. A crash therefore re-sends at most `concurrency`
+ * batches, i.e. `concurrency * batchSize` records, however unevenly batches finish. It never
+ * loses one.
  *
  * Records flagged `possiblyPersisted` (in flight when they failed: the broker may have stored
  * them) follow `possiblyPersisted`: 'keep' (default) leaves them in the log, re-recorded at its
@@ -112,15 +113,34 @@ async function replay(journal, producer, options = {}) {
     else if (batches.length > 0) batches[batches.length - 1].end = parsedEnd
 
     let next = 0
+    // Batches [0, consumedUpTo) are finished; [0, durableUpTo) are behind the marker on disk.
     let consumedUpTo = 0
+    let durableUpTo = 0
+    let markerError = null
     let markerWrite = Promise.resolve()
+    let waiters = []
+    const wakeAll = () => {
+      const w = waiters
+      waiters = []
+      for (const resolve of w) resolve()
+    }
     const advance = () => {
       let k = consumedUpTo
       while (k < batches.length && batches[k].done) k++
       if (k === consumedUpTo) return
       consumedUpTo = k
       const offset = batches[k - 1].end
-      markerWrite = markerWrite.then(() => journal.setConsumed(offset))
+      markerWrite = markerWrite
+        .then(() => journal.setConsumed(offset))
+        .then(
+          () => {
+            durableUpTo = Math.max(durableUpTo, k)
+          },
+          (e) => {
+            markerError = markerError || e
+          },
+        )
+        .finally(wakeAll)
     }
 
     const runBatch = async (batch) => {
@@ -149,11 +169,20 @@ async function replay(journal, producer, options = {}) {
       advance()
     }
 
+    // A batch starts only within `concurrency` batches of the marker on disk, so a crash
+    // re-sends at most `concurrency` batches, however unevenly they finish.
     const worker = async () => {
-      while (next < batches.length) await runBatch(batches[next++])
+      for (;;) {
+        while (next < batches.length && next >= durableUpTo + concurrency && markerError === null)
+          await new Promise((resolve) => waiters.push(resolve))
+        if (markerError !== null) throw markerError
+        if (next >= batches.length) return
+        await runBatch(batches[next++])
+      }
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(batches.length, 1)) }, worker))
     await markerWrite
+    if (markerError !== null) throw markerError
     await journal.compact()
     return stats
   } finally {
