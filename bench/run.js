@@ -378,11 +378,20 @@ async function withAdmin(brokers, fn) {
 }
 
 async function createTopic(admin, topic) {
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-    waitForLeaders: true,
-    timeout: 30000,
-  })
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], timeout: 30000 })
+  // kafkajs's own waitForLeaders gives up when the broker's metadata does not list the new topic
+  // yet (UNKNOWN_TOPIC_OR_PARTITION, seen once in a clean CI run): poll until it has a leader.
+  const deadline = Date.now() + 30000
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
+      if (topics[0] && topics[0].partitions.length > 0 && topics[0].partitions.every((p) => p.leader >= 0)) return
+    } catch (e) {
+      if (e.type !== 'UNKNOWN_TOPIC_OR_PARTITION' && e.type !== 'LEADER_NOT_AVAILABLE') throw e
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader 30 s after it was created`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
 
 /** Deletes `topics`, trying twice; returns the error message if they could not be deleted. */
