@@ -8,12 +8,11 @@
 const { spawnSync } = require('node:child_process')
 const crypto = require('node:crypto')
 const path = require('node:path')
-const kafkajs = require('kafkajs')
 const { Pool } = require('pg')
 const { Kafka } = require('../../index.js')
 const { PgFailureSink } = require('../../examples/pg-failure-sink/pg-failure-sink')
 const pgTestBed = require('../../scripts/pg/pg')
-const { createTopic } = require('../helpers/kafka')
+const { createTopic, readToEnd } = require('../helpers/kafka')
 
 const LAUNCHER = path.resolve(__dirname, '../../scripts/pg/pg.js')
 
@@ -90,72 +89,10 @@ function expected(m) {
   return { key: asBuffer(m.key), value: asBuffer(m.value), headers, timestamp: m.timestamp }
 }
 
-/**
- * Every message of `topic`, read with kafkajs's consumer (a fresh group) from the low to the
- * high watermark each partition had when this was called: [{ partition, offset, key, value, headers, timestamp }].
- */
+/** The topic read up to its high watermarks (helpers/kafka.js), sorted by partition and offset. */
 async function readToHighWatermark(topic, { timeout = 60000 } = {}) {
-  const client = new kafkajs.Kafka({
-    clientId: 'pg-sink-reader',
-    brokers: process.env.KAFKA_BROKERS.split(','),
-    logLevel: kafkajs.logLevel.NOTHING,
-  })
-  const admin = client.admin()
-  await admin.connect()
-  let offsets
-  try {
-    offsets = await admin.fetchTopicOffsets(topic)
-  } finally {
-    await admin.disconnect()
-  }
-  const high = new Map(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, BigInt(o.high)]))
-  if (high.size === 0) return []
-  const consumer = client.consumer({
-    groupId: `pg-sink-reader-${crypto.randomBytes(6).toString('hex')}`,
-    maxWaitTimeInMs: 100,
-  })
-  const got = []
-  const left = new Set(high.keys())
-  let timer
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true })
-    let resolveDone
-    const done = new Promise((r) => {
-      resolveDone = r
-    })
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const end = high.get(partition)
-        if (end === undefined || BigInt(message.offset) >= end) return
-        got.push({
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers,
-          timestamp: message.timestamp,
-        })
-        if (BigInt(message.offset) + 1n >= end) {
-          left.delete(partition)
-          if (left.size === 0) resolveDone()
-        }
-      },
-    })
-    await Promise.race([
-      done,
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`${topic}: read ${got.length} messages, partitions left ${[...left]}`)),
-          timeout,
-        )
-      }),
-    ])
-  } finally {
-    clearTimeout(timer)
-    await consumer.disconnect()
-  }
-  return got.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
+  const { messages } = await readToEnd(topic, { timeout })
+  return messages.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
 }
 
 const shape = (m) => ({ key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp })
