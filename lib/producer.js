@@ -14,6 +14,7 @@
  *   profiles.js      which librdkafka client the send's acks/timeout/compression use (bounded)
  *   admission.js     waiting for room when the native enqueue path holds maxEnqueueBytes
  *   send-tracker.js  one Promise per send, settled in bulk from the native completions
+ *   client-events.js librdkafka's logs and client errors (what a failed connect or timeout names)
  *   failures.js      per-message reports: recorded durably in the failure log, then emitted,
  *                    called back, and the send rejected
  */
@@ -24,15 +25,14 @@ const { producerProperties, brokerListOf } = require('./config')
 const { PRODUCER_EVENTS, InstrumentationEmitter } = require('./events')
 const { Transaction } = require('./transaction')
 const { installTokenProvider } = require('./oauth')
-const errors = require('./errors')
-const codes = require('./local-codes')
 const { asTyped, validateBatch } = require('./producer/validate')
 const { packSend, MetadataCache } = require('./producer/route')
 const { Profiles } = require('./producer/profiles')
 const { SendTracker } = require('./producer/send-tracker')
 const { Admission } = require('./producer/admission')
+const { ClientEvents } = require('./producer/client-events')
 const { FailureReporter, reportsForRejection, reportsForDelivery } = require('./producer/failures')
-const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSConnectionError, fromNative } = errors
+const { KafkaJSError, KafkaJSNonRetriableError, fromNative } = require('./errors')
 
 const NATIVE_PARTITIONERS = new Set([Partitioners.DefaultPartitioner, Partitioners.JavaCompatiblePartitioner])
 /** Marks an error whose messages were already reported (so no path reports them twice). */
@@ -63,7 +63,7 @@ class Producer {
     this._native = null
     this._profiles = null
     this._metadata = new MetadataCache(this._settings.metadataMaxAge)
-    this._lastClientError = null
+    this._clientEvents = new ClientEvents(this._logger)
     this._transaction = null
     this._sends = null
     const s = this._settings
@@ -143,8 +143,9 @@ class Producer {
       warn: (m) => this._logger.warn(m),
     })
     this._metadata = new MetadataCache(this._settings.metadataMaxAge)
-    this._lastClientError = null
-    native.setEventListener((json) => this._onNativeEvent(json))
+    const events = this._clientEvents
+    events.reset()
+    native.setEventListener((json) => events.onEvent(json))
     this._sends = new SendTracker(native)
     this._admission.attach(native)
     const { sasl } = this._kafka._config
@@ -155,17 +156,15 @@ class Producer {
     const profile = this._profiles.id(-1, this._settings.requestTimeout, 0)
     const timeout = this._settings.connectionTimeout + this._settings.authenticationTimeout
     // An authentication or TLS failure ends the connect at once, not at the timeout.
-    const refused = new Promise((_, reject) => {
-      this._refuseConnect = reject
-    })
+    const refused = events.refusal()
     const metadata = native.metadata(profile, null, timeout)
     metadata.catch(() => {})
     try {
       await Promise.race([metadata, refused])
     } catch (e) {
-      throw this._connectError(fromNative(e), brokers)
+      throw events.connectError(fromNative(e), brokers)
     } finally {
-      this._refuseConnect = null
+      events.refuseConnect = null
     }
     if (this._config.transactionalId) {
       try {
@@ -174,50 +173,6 @@ class Producer {
         throw fromNative(e)
       }
     }
-  }
-
-  _connectError(err, brokers) {
-    const last = this._lastClientError
-    if (last && last.code === codes.AUTHENTICATION)
-      return new errors.KafkaJSSASLAuthenticationError(`SASL authentication failed: ${last.message}`)
-    if (last && last.code === codes.SSL)
-      return new KafkaJSConnectionError(`TLS error connecting to ${brokers}: ${last.message}`, {
-        code: 'SSL',
-        cause: err,
-      })
-    const detail = last ? last.message : err.message
-    return new KafkaJSConnectionError(`Connection error: failed to connect to ${brokers}: ${detail}`, {
-      broker: brokers,
-      code: last ? last.name : undefined,
-      cause: err,
-    })
-  }
-
-  _onNativeEvent(json) {
-    let e
-    try {
-      e = JSON.parse(json)
-    } catch {
-      return
-    }
-    if (e.type === 'error') {
-      // librdkafka logs the same condition through its log callback; remember it for the
-      // error that a failing connect or send will report. It reports the cause once (e.g.
-      // "Connect to ... failed: Connection refused"; repeats are suppressed) and then
-      // "1/1 brokers are down" again and again: that summary must not hide the cause.
-      const last = this._lastClientError
-      if (e.code !== codes.ALL_BROKERS_DOWN || !last || last.code === codes.ALL_BROKERS_DOWN) {
-        this._lastClientError = { code: e.code, name: e.code, message: e.message, at: Date.now() }
-      }
-      if (this._refuseConnect && (e.code === codes.AUTHENTICATION || e.code === codes.SSL))
-        this._refuseConnect(new Error(e.message))
-      return
-    }
-    const m = `${e.facility}: ${e.message}`
-    if (e.level <= 3) this._logger.error(m, { source: 'librdkafka' })
-    else if (e.level === 4) this._logger.warn(m, { source: 'librdkafka' })
-    else if (e.level <= 6) this._logger.info(m, { source: 'librdkafka' })
-    else this._logger.debug(m, { source: 'librdkafka' })
   }
 
   /**
@@ -405,7 +360,7 @@ class Producer {
     const context = {
       retries: this._settings.retry.retries,
       deliveryTimeout: this._profiles.deliveryTimeout(profile),
-      lastClientError: this._recentClientError(),
+      lastClientError: this._clientEvents.recent(this._profiles.maxDeliveryTimeout()),
     }
     const err = fromNative(nativeErr, context)
     Object.defineProperty(err, REPORTED, { value: true })
@@ -418,12 +373,6 @@ class Producer {
     if (reports.some((r) => r.possiblyPersisted)) err.possiblyPersisted = true
     if (!this._failures.active) throw err
     throw withSinkError(err, await this._failures.report(reports))
-  }
-
-  _recentClientError() {
-    const e = this._lastClientError
-    if (!e) return null
-    return Date.now() - e.at <= this._profiles.maxDeliveryTimeout() ? e : null
   }
 
   /** Begins a transaction (kafkajs's Transaction); needs `transactionalId`. */

@@ -1,0 +1,84 @@
+'use strict'
+/*
+ * What the native client tells the producer besides delivery reports: librdkafka's logs (to the
+ * kafkajs logger) and its client errors. The last client error explains a failing connect
+ * (SASL, TLS, refused) and a delivery timeout, and an authentication or TLS error ends a connect
+ * at once instead of at its timeout.
+ */
+const { KafkaJSConnectionError, KafkaJSSASLAuthenticationError } = require('../errors')
+const codes = require('../local-codes')
+
+class ClientEvents {
+  constructor(logger) {
+    this.logger = logger
+    this.last = null
+    this.refuseConnect = null
+  }
+
+  /** A fresh client: forget the previous one's errors. */
+  reset() {
+    this.last = null
+    this.refuseConnect = null
+  }
+
+  /** The native event listener (JSON strings from src/events.rs). */
+  onEvent(json) {
+    let e
+    try {
+      e = JSON.parse(json)
+    } catch {
+      return
+    }
+    if (e.type === 'error') {
+      // librdkafka logs the same condition through its log callback; remember it for the
+      // error that a failing connect or send will report. It reports the cause once (e.g.
+      // "Connect to ... failed: Connection refused"; repeats are suppressed) and then
+      // "1/1 brokers are down" again and again: that summary must not hide the cause.
+      const last = this.last
+      if (e.code !== codes.ALL_BROKERS_DOWN || !last || last.code === codes.ALL_BROKERS_DOWN) {
+        this.last = { code: e.code, name: e.code, message: e.message, at: Date.now() }
+      }
+      if (this.refuseConnect && (e.code === codes.AUTHENTICATION || e.code === codes.SSL))
+        this.refuseConnect(new Error(e.message))
+      return
+    }
+    const m = `${e.facility}: ${e.message}`
+    if (e.level <= 3) this.logger.error(m, { source: 'librdkafka' })
+    else if (e.level === 4) this.logger.warn(m, { source: 'librdkafka' })
+    else if (e.level <= 6) this.logger.info(m, { source: 'librdkafka' })
+    else this.logger.debug(m, { source: 'librdkafka' })
+  }
+
+  /** A Promise that rejects when an authentication or TLS error arrives (until `reset`). */
+  refusal() {
+    return new Promise((_, reject) => {
+      this.refuseConnect = reject
+    })
+  }
+
+  /** The kafkajs error for a connect that failed with `err`, naming the cause librdkafka gave. */
+  connectError(err, brokers) {
+    const last = this.last
+    if (last && last.code === codes.AUTHENTICATION)
+      return new KafkaJSSASLAuthenticationError(`SASL authentication failed: ${last.message}`)
+    if (last && last.code === codes.SSL)
+      return new KafkaJSConnectionError(`TLS error connecting to ${brokers}: ${last.message}`, {
+        code: 'SSL',
+        cause: err,
+      })
+    const detail = last ? last.message : err.message
+    return new KafkaJSConnectionError(`Connection error: failed to connect to ${brokers}: ${detail}`, {
+      broker: brokers,
+      code: last ? last.name : undefined,
+      cause: err,
+    })
+  }
+
+  /** The last client error if it is recent enough (within `window` ms) to explain a failure. */
+  recent(window) {
+    const e = this.last
+    return e && Date.now() - e.at <= window ? e : null
+  }
+}
+
+module.exports = { ClientEvents }
