@@ -19,8 +19,8 @@ function launcher(...args) {
 const killNode = (id) => launcher('kill-node', String(id))
 const startNode = (id) => launcher('start-node', String(id))
 
-async function withAdmin(fn) {
-  const admin = referenceClient(clusterBrokers()).admin()
+async function withAdmin(fn, brokerList = clusterBrokers()) {
+  const admin = referenceClient(brokerList).admin()
   await admin.connect()
   try {
     return await fn(admin)
@@ -29,11 +29,18 @@ async function withAdmin(fn) {
   }
 }
 
-async function partitionState(topic, partition = 0) {
+async function partitionState(topic, partition = 0, brokerList = clusterBrokers()) {
   return withAdmin(async (admin) => {
     const md = await admin.fetchTopicMetadata({ topics: [topic] })
     return md.topics[0].partitions.find((p) => p.partitionId === partition)
-  })
+  }, brokerList)
+}
+
+/** The partition's state as its leader's own metadata sees it. */
+async function stateAtLeader(topic, partition, leader) {
+  const { brokers } = await withAdmin((admin) => admin.describeCluster())
+  const b = brokers.find((x) => x.nodeId === leader)
+  return b ? partitionState(topic, partition, [`${b.host}:${b.port}`]) : null
 }
 
 /**
@@ -44,7 +51,12 @@ function waitFor(what, fn, timeout = 60000) {
   return waitForCondition(fn, { what, timeout, interval: 500, ignoreErrors: true })
 }
 
-/** Waits until the partition's ISR has exactly `size` members and returns its state. */
+/**
+ * Waits until the partition's ISR has exactly `size` members, in the cluster's metadata and in
+ * the leader's own, and returns its state. A broker can report an ISR change before the leader
+ * applies it; a write in that window is judged against the old ISR (a shrink not yet applied
+ * lets an acks=-1 write be appended, then refused with NOT_ENOUGH_REPLICAS_AFTER_APPEND).
+ */
 function waitIsr(topic, size, partition = 0) {
   let seen = null
   return waitFor(
@@ -52,7 +64,10 @@ function waitIsr(topic, size, partition = 0) {
     async () => {
       const p = await partitionState(topic, partition)
       seen = p && { leader: p.leader, isr: p.isr }
-      return p && p.isr.length === size && p.leader >= 0 ? p : null
+      if (!(p && p.isr.length === size && p.leader >= 0)) return null
+      const atLeader = await stateAtLeader(topic, partition, p.leader)
+      seen.atLeader = atLeader && atLeader.isr
+      return atLeader && atLeader.isr.length === size && atLeader.leader === p.leader ? p : null
     },
   )
 }

@@ -11,10 +11,10 @@ const { killNode, startNode, waitIsr } = require('../helpers/cluster')
 const client = (list, extra = {}) =>
   new kafkajs.Kafka({ clientId: 'testbed', brokers: list, logLevel: kafkajs.logLevel.NOTHING, ...extra })
 
-async function produce(list, topic, messages, { acks = -1, extra } = {}) {
+async function produce(list, topic, messages, { acks = -1, retries = 2, extra } = {}) {
   const p = client(list, extra).producer({
     createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    retry: { retries: 2, initialRetryTime: 100 },
+    retry: { retries, initialRetryTime: 100 },
   })
   await p.connect()
   try {
@@ -44,23 +44,28 @@ test('kill-node makes min.insync.replicas=3 refuse acks=-1 (NOT_ENOUGH_REPLICAS)
   })
   const p = await waitIsr(topic, 3)
   const follower = p.replicas.find((r) => r !== p.leader)
+  let refusedInLog = false
   killNode(follower)
   try {
     await waitIsr(topic, 2)
-    const err = await produce(clusterBrokers(), topic, [{ value: 'refused' }]).catch((e) => e)
+    // One attempt, no retries: the metadata can report the shrunken ISR a moment before the
+    // leader itself applies it. A write that lands in that window is appended first and then
+    // refused with NOT_ENOUGH_REPLICAS_AFTER_APPEND, so it is in the log (and readable once the
+    // ISR heals); a retry would hide that behind the final NOT_ENOUGH_REPLICAS.
+    const err = await produce(clusterBrokers(), topic, [{ value: 'refused' }], { retries: 0 }).catch((e) => e)
     expect(err).toBeInstanceOf(Error)
-    expect(err.name).toBe('KafkaJSNumberOfRetriesExceeded')
-    expect(err.cause && err.cause.type).toBe('NOT_ENOUGH_REPLICAS')
+    const type = (err.cause || err).type
+    expect(['NOT_ENOUGH_REPLICAS', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND']).toContain(type)
+    refusedInLog = type === 'NOT_ENOUGH_REPLICAS_AFTER_APPEND'
     await produce(clusterBrokers(), topic, [{ value: 'acks1' }], { acks: 1 })
   } finally {
     startNode(follower)
   }
   await waitIsr(topic, 3)
   await produce(clusterBrokers(), topic, [{ value: 'healed' }])
-  expect((await readBack(topic, 2, { brokerList: clusterBrokers() })).map((m) => m.value.toString())).toEqual([
-    'acks1',
-    'healed',
-  ])
+  const expected = [...(refusedInLog ? ['refused'] : []), 'acks1', 'healed']
+  const read = await readBack(topic, expected.length, { brokerList: clusterBrokers() })
+  expect(read.map((m) => m.value.toString())).toEqual(expected)
 })
 
 test('SASL/SCRAM-SHA-512 authenticates the test user and refuses a wrong password', async () => {
