@@ -63,90 +63,131 @@ async function saturate(send, workers, per, seconds, max) {
   return { messages: started, seconds: now() - t0 }
 }
 
+/** The same payload bytes in every client (and in the floor and the Java producer). */
+function payloadOf(size) {
+  return Buffer.alloc(size, 0).map((_, i) => (i * 31) % 251)
+}
+
+const on = (w) => !plan.workloads || plan.workloads.includes(w)
+
+/** Workload 1: awaited single-message sends, one at a time. */
+async function w1(c, value, acks, label) {
+  const p = plan.w1
+  await oneAtATime(c, value, acks, p.warmup, p.warmupSeconds)
+  tick(`${label} w1 warm-up`)
+  const reps = []
+  for (let r = 0; r < p.reps; r++) {
+    const lat = (await oneAtATime(c, value, acks, p.n, p.seconds)).sort((a, b) => a - b)
+    reps.push({ p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1], samples: lat.length })
+    tick(`${label} w1 rep ${r + 1}`)
+  }
+  const out = {}
+  for (const k of ['p50', 'p99', 'max', 'samples']) out[k] = median(reps.map((r) => r[k]))
+  out.reps = reps
+  return out
+}
+
+/** Workload 2: single-message sends, `concurrency` in flight. */
+async function w2(c, value, acks, label) {
+  const p = plan.w2
+  const send = () => c.sendOne(value, acks)
+  const max = Math.floor(p.maxBytes / value.length)
+  await saturate(send, p.concurrency, 1, p.warmupSeconds, max)
+  tick(`${label} w2 warm-up`)
+  const reps = []
+  for (let r = 0; r < p.reps; r++) {
+    const c0 = cpuSeconds()
+    const { messages, seconds } = await saturate(send, p.concurrency, 1, p.seconds, max)
+    const cpu = cpuSeconds() - c0
+    reps.push({ msgsPerSec: messages / seconds, messages, seconds, cpuPerMillion: (cpu / messages) * 1e6 })
+    tick(`${label} w2 rep ${r + 1}`)
+  }
+  return {
+    msgsPerSec: median(reps.map((r) => r.msgsPerSec)),
+    cpuPerMillion: median(reps.map((r) => r.cpuPerMillion)),
+    reps,
+  }
+}
+
+/**
+ * Workloads 3 and 4: `send()` sends `batch` messages, `inflight` sends in flight, with CPU and
+ * event-loop delay measured over each timed repetition.
+ */
+async function batched(p, send, size, label) {
+  const max = Math.floor(p.maxBytes / size)
+  await saturate(send, p.inflight, p.batch, p.warmupSeconds, max)
+  tick(`${label} warm-up`)
+  const reps = []
+  for (let r = 0; r < p.reps; r++) {
+    const h = monitorEventLoopDelay({ resolution: plan.eldResolutionMs })
+    h.enable()
+    const c0 = cpuSeconds()
+    const { messages, seconds } = await saturate(send, p.inflight, p.batch, p.seconds, max)
+    const cpu = cpuSeconds() - c0
+    h.disable()
+    reps.push({
+      msgsPerSec: messages / seconds,
+      mbPerSec: (messages * size) / seconds / 1e6,
+      messages,
+      seconds,
+      cpuPerMillion: (cpu / messages) * 1e6,
+      eldP99: h.percentile(99) / 1e6,
+      eldMax: h.max / 1e6,
+    })
+    tick(`${label} rep ${r + 1}`)
+  }
+  const out = {}
+  for (const k of ['msgsPerSec', 'mbPerSec', 'cpuPerMillion', 'eldP99', 'eldMax'])
+    out[k] = median(reps.map((r) => r[k]))
+  out.reps = reps
+  return out
+}
+
+/** Workloads 1-3 of one (size, acks) combination; a workload that throws is reported as such. */
 async function runCombo(c, combo) {
   const { size, acks } = combo
   const label = `${size}B acks=${acks}`
-  const value = Buffer.alloc(size, 0).map((_, i) => (i * 31) % 251)
+  const value = payloadOf(size)
   const values = new Array(plan.w3.batch).fill(value)
   const out = { size, acks }
-
-  // 1. awaited single-message sends, one at a time
-  try {
-    const p = plan.w1
-    await oneAtATime(c, value, acks, p.warmup, p.warmupSeconds)
-    tick(`${label} w1 warm-up`)
-    const reps = []
-    for (let r = 0; r < p.reps; r++) {
-      const lat = (await oneAtATime(c, value, acks, p.n, p.seconds)).sort((a, b) => a - b)
-      reps.push({ p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1], samples: lat.length })
-      tick(`${label} w1 rep ${r + 1}`)
+  const attempt = async (w, fn) => {
+    if (!on(w)) return
+    try {
+      out[w] = await fn()
+    } catch (e) {
+      out[w] = { error: errorText(e) }
     }
-    out.w1 = {}
-    for (const k of ['p50', 'p99', 'max', 'samples']) out.w1[k] = median(reps.map((r) => r[k]))
-    out.w1.reps = reps
-  } catch (e) {
-    out.w1 = { error: errorText(e) }
   }
-
-  // 2. single-message sends, `concurrency` in flight
-  try {
-    const p = plan.w2
-    const send = () => c.sendOne(value, acks)
-    const max = Math.floor(p.maxBytes / size)
-    await saturate(send, p.concurrency, 1, p.warmupSeconds, max)
-    tick(`${label} w2 warm-up`)
-    const reps = []
-    for (let r = 0; r < p.reps; r++) {
-      const c0 = cpuSeconds()
-      const { messages, seconds } = await saturate(send, p.concurrency, 1, p.seconds, max)
-      const cpu = cpuSeconds() - c0
-      reps.push({ msgsPerSec: messages / seconds, messages, seconds, cpuPerMillion: (cpu / messages) * 1e6 })
-      tick(`${label} w2 rep ${r + 1}`)
-    }
-    out.w2 = {
-      msgsPerSec: median(reps.map((r) => r.msgsPerSec)),
-      cpuPerMillion: median(reps.map((r) => r.cpuPerMillion)),
-      reps,
-    }
-  } catch (e) {
-    out.w2 = { error: errorText(e) }
-  }
-
-  // 3. batched sends (`batch` messages per send, `inflight` sends in flight), with CPU and
-  // event-loop delay (5.) measured over each timed repetition
-  try {
-    const p = plan.w3
-    const send = () => c.sendBatch(values, acks)
-    const max = Math.floor(p.maxBytes / size)
-    await saturate(send, p.inflight, p.batch, p.warmupSeconds, max)
-    tick(`${label} w3 warm-up`)
-    const reps = []
-    for (let r = 0; r < p.reps; r++) {
-      const h = monitorEventLoopDelay({ resolution: plan.eldResolutionMs })
-      h.enable()
-      const c0 = cpuSeconds()
-      const { messages, seconds } = await saturate(send, p.inflight, p.batch, p.seconds, max)
-      const cpu = cpuSeconds() - c0
-      h.disable()
-      reps.push({
-        msgsPerSec: messages / seconds,
-        mbPerSec: (messages * size) / seconds / 1e6,
-        messages,
-        seconds,
-        cpuPerMillion: (cpu / messages) * 1e6,
-        eldP99: h.percentile(99) / 1e6,
-        eldMax: h.max / 1e6,
-      })
-      tick(`${label} w3 rep ${r + 1}`)
-    }
-    out.w3 = {}
-    for (const k of ['msgsPerSec', 'mbPerSec', 'cpuPerMillion', 'eldP99', 'eldMax'])
-      out.w3[k] = median(reps.map((r) => r[k]))
-    out.w3.reps = reps
-  } catch (e) {
-    out.w3 = { error: errorText(e) }
-  }
+  await attempt('w1', () => w1(c, value, acks, label))
+  await attempt('w2', () => w2(c, value, acks, label))
+  await attempt('w3', () => batched(plan.w3, () => c.sendBatch(values, acks), size, `${label} w3`))
   return out
+}
+
+/**
+ * Workload 4 of one combination, on each keyed topic: sends of `batch` keyed messages. Keys
+ * `key-<i mod keys>` as Buffers, i counting messages: the `keys / batch` groups of one topic are
+ * sent in turn, each the same object every time (adapters build their message arrays once).
+ */
+async function runKeyed(c, out) {
+  const combo = out
+  const p = plan.w4
+  const value = payloadOf(combo.size)
+  for (const { partitions, topic } of p.topics) {
+    const w = `w4p${partitions}`
+    const groups = Array.from({ length: Math.max(1, Math.ceil(p.keys / p.batch)) }, (_, g) => ({
+      keys: Array.from({ length: p.batch }, (_, i) => Buffer.from(`key-${(g * p.batch + i) % p.keys}`)),
+      values: new Array(p.batch).fill(value),
+    }))
+    let next = 0
+    const send = () => c.sendKeyed(topic, groups[next++ % groups.length], combo.acks)
+    try {
+      if (!c.sendKeyed) throw new Error('this client cannot send keyed messages')
+      out[w] = await batched(p, send, combo.size, `${combo.size}B acks=${combo.acks} w4 ${partitions}p`)
+    } catch (e) {
+      out[w] = { error: errorText(e) }
+    }
+  }
 }
 
 function errorText(e) {
@@ -161,6 +202,15 @@ function save(result) {
   fs.renameSync(tmp, resultFile)
 }
 
+/** `plan.idle`: connect, wait, report the RSS of one idle connected producer. */
+async function idle(c, result) {
+  const before = process.memoryUsage().rss
+  await c.connect()
+  await new Promise((resolve) => setTimeout(resolve, plan.idle.seconds * 1000))
+  result.idle = { seconds: plan.idle.seconds, rssKb: Math.round(process.memoryUsage().rss / 1024) }
+  result.idle.rssKbBeforeConnect = Math.round(before / 1024)
+}
+
 async function main() {
   const result = { client: clientId, combos: [] }
   let c
@@ -169,16 +219,25 @@ async function main() {
     c = await adapter.create({ brokers: plan.brokers, topic: plan.topic })
     result.version = c.version
     result.settings = c.settings
-    await c.connect()
+    if (plan.idle) await idle(c, result)
+    else await c.connect()
   } catch (e) {
     result.error = `cannot load or connect: ${errorText(e)}`
     save(result)
     return 1
   }
   save(result)
-  for (const combo of plan.combos) {
-    result.combos.push(await runCombo(c, combo))
-    save(result)
+  if (!plan.idle) {
+    for (const combo of plan.combos) {
+      result.combos.push(await runCombo(c, combo))
+      save(result)
+    }
+    result.maxRssKbW1W3 = process.resourceUsage().maxRSS
+    if (on('w4') && plan.w4)
+      for (const out of result.combos) {
+        await runKeyed(c, out)
+        save(result)
+      }
   }
   try {
     await Promise.race([c.disconnect(), new Promise((resolve) => setTimeout(resolve, 30000).unref())])

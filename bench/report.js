@@ -63,6 +63,19 @@ function workloadError(result, combo, w) {
   return c && c[w] && c[w].error ? c[w].error : null
 }
 
+/** The W4 result keys of the plan: `w4p3`, `w4p12`. */
+const keyedKeys = (plan) =>
+  plan.w4 && (plan.workloads || ['w4']).includes('w4') ? plan.w4.partitions.map((n) => `w4p${n}`) : []
+
+/** Clients that are not measured against themselves: kafka-napi and the floors. */
+const isPeer = (r) => r.id !== 'kafka-napi' && r.id !== 'floor' && r.id !== 'floor-future'
+
+const FLOOR_SETTINGS = {
+  floor:
+    "kafka-napi's default librdkafka properties (linger.ms 0, murmur2_random, acks per profile); ThreadedProducer, rd_kafka_produce_batch per send of W3/W4, deliveries counted in atomics",
+  'floor-future': "kafka-napi's default librdkafka properties; FutureProducer, one awaited future per message",
+}
+
 function escapeMd(s) {
   return String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }
@@ -81,20 +94,29 @@ function renderMarkdown(report) {
       `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.ramGiB} GiB RAM, ${machine.os}, Node ${machine.node}; load average at the end ${machine.loadavg}.`,
   )
   out.push('')
+  const workloads = plan.workloads || ['w1', 'w2', 'w3']
+  const keyed = keyedKeys(plan)
+  const described = {
+    w1: `**W1** awaited single-message sends one at a time (${plan.w1.warmup} warm-up sends, then ${plan.w1.reps} × ${plan.w1.n}; a repetition stops after ${plan.w1.seconds} s, and [n] then gives the sends it measured)`,
+    w2: `**W2** single-message sends with ${plan.w2.concurrency} in flight (${plan.w2.warmupSeconds} s warm-up, then ${plan.w2.reps} × ${plan.w2.seconds} s)`,
+    w3: `**W3** sends of ${plan.w3.batch} messages with ${plan.w3.inflight} in flight (${plan.w3.warmupSeconds} s warm-up, then ${plan.w3.reps} × ${plan.w3.seconds} s)`,
+    w4: plan.w4
+      ? `**W4** the same with keys (\`key-<i mod ${plan.w4.keys}>\`, each client's Java-compatible murmur2 partitioner) on a ${plan.w4.partitions.join('- and a ')}-partition topic`
+      : '',
+  }
   out.push(
-    `Workloads, for each message size and acks: **W1** awaited single-message sends one at a time (${plan.w1.warmup} warm-up sends, then ${plan.w1.reps} × ${plan.w1.n}; a repetition stops after ${plan.w1.seconds} s, and [n] then gives the sends it measured); ` +
-      `**W2** single-message sends with ${plan.w2.concurrency} in flight (${plan.w2.warmupSeconds} s warm-up, then ${plan.w2.reps} × ${plan.w2.seconds} s); ` +
-      `**W3** sends of ${plan.w3.batch} messages with ${plan.w3.inflight} in flight (${plan.w3.warmupSeconds} s warm-up, then ${plan.w3.reps} × ${plan.w3.seconds} s). ` +
+    `Workloads, for each message size and acks: ${workloads.map((w) => described[w]).join('; ')}. ` +
       `${plan.rounds > 1 ? `The whole sequence ran ${plan.rounds} times (every other time in reverse client order); every figure is the median of the repetitions of all rounds. ` : 'Every figure is the median of the repetitions. '}CPU is user+system time of the whole client process (all threads) per million messages; ` +
-      `event-loop delay is the p99 of \`monitorEventLoopDelay\` (${plan.eldResolutionMs} ms resolution) during W3. Method: bench/README.md.`,
+      `event-loop delay is the p99 of \`monitorEventLoopDelay\` (${plan.eldResolutionMs} ms resolution) during W3 and W4. Method: bench/README.md.`,
   )
   out.push('')
   out.push('## Clients')
   out.push('')
-  out.push('| client | version | settings | status | wall time | peak RSS |')
-  out.push('|---|---|---|---|---:|---:|')
+  out.push('| client | version | settings | status | wall time | peak RSS | peak RSS before W4 | idle producer RSS |')
+  out.push('|---|---|---|---|---:|---:|---:|---:|')
   for (const r of results) {
-    const partial = !r.error && (r.combos || []).some((c) => ['w1', 'w2', 'w3'].some((w) => c[w] && c[w].error))
+    const partial =
+      !r.error && (r.combos || []).some((c) => Object.keys(c).some((w) => /^w\d/.test(w) && c[w] && c[w].error))
     const status = r.error
       ? r.combos && r.combos.length
         ? `partial: ${r.error}`
@@ -104,85 +126,238 @@ function renderMarkdown(report) {
         : 'ran'
     const rss =
       typeof r.maxRssKb === 'number' && r.combos && r.combos.length ? `${fmtNum(r.maxRssKb / 1024, 0)} MB` : '—'
-    const settings =
-      r.id === 'floor'
-        ? "kafka-napi's default librdkafka properties (linger.ms 0, acks per profile), FutureProducer"
-        : r.settings || '—'
+    const mb = (kb) =>
+      typeof kb === 'number' && kb > 0 && r.combos && r.combos.length ? `${fmtNum(kb / 1024, 0)} MB` : '—'
+    const idle = r.idle ? (r.idle.error ? `error: ${r.idle.error.slice(0, 60)}` : mb(r.idle.rssKb)) : '—'
+    const settings = FLOOR_SETTINGS[r.id] || r.settings || '—'
     out.push(
-      `| ${escapeMd(r.label)} | ${escapeMd(r.version || '—')} | ${escapeMd(settings)} | ${escapeMd(status)} | ${r.wallSeconds ? `${fmtNum(r.wallSeconds, 0)} s` : '—'} | ${rss} |`,
+      `| ${escapeMd(r.label)} | ${escapeMd(r.version || '—')} | ${escapeMd(settings)} | ${escapeMd(status)} | ${r.wallSeconds ? `${fmtNum(r.wallSeconds, 0)} s` : '—'} | ${rss} | ${mb(r.maxRssKbW1W3)} | ${escapeMd(idle)} |`,
     )
   }
   out.push('')
   out.push(
+    `Peak RSS is the client process's maximum over all its workloads; *before W4* over W1-W3 only (the workloads run in that order). Idle producer RSS: a separate process that only creates and connects the client's producer, waits ${plan.idle ? plan.idle.seconds : 2} s and reads its RSS.`,
+  )
+  out.push('')
+  out.push(
     "Cells read *value (× kafkajs, % floor)*: × kafkajs above 1 is better than kafkajs; % floor is the share of the floor's performance reached (100 % = as good as the floor). For latency and CPU the ratios are inverted (lower value = better).",
   )
+  const showW123 = workloads.some((w) => w !== 'w4')
   for (const combo of plan.combos) {
     out.push('')
     out.push(`## ${comboName(combo)}`)
-    out.push('')
-    out.push(
-      '| client | W1 p50 ms | W1 p99 ms | W1 max ms | W2 msg/s | W3 msg/s | W3 MB/s | W3 CPU s / 1M msgs | W2 CPU s / 1M msgs | W3 event-loop p99 ms |',
-    )
-    out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-    for (const r of results) {
-      if (r.error && !(r.combos && r.combos.length)) {
-        out.push(`| ${escapeMd(r.label)} | failed (see Clients) | | | | | | | | |`)
-        continue
+    if (showW123) {
+      out.push('')
+      if (keyed.length) out.push('Keyless sends, 1 partition:')
+      if (keyed.length) out.push('')
+      const n0 = (v) => fmtNum(v, 0)
+      // [header, metric, format, higher is better, with ratios]; only the workloads that ran
+      const cols = [
+        ['W1 p50 ms', ['w1', 'p50'], fmtSig, false, true],
+        ['W1 p99 ms', ['w1', 'p99'], fmtSig, false, false],
+        ['W1 max ms', ['w1', 'max'], fmtSig, false, false],
+        ['W2 msg/s', ['w2', 'msgsPerSec'], n0, true, true],
+        ['W3 msg/s', ['w3', 'msgsPerSec'], n0, true, true],
+        ['W3 MB/s', ['w3', 'mbPerSec'], (v) => fmtNum(v, 1), true, false],
+        ['W3 CPU s / 1M msgs', ['w3', 'cpuPerMillion'], (v) => fmtNum(v, 2), false, true],
+        ['W2 CPU s / 1M msgs', ['w2', 'cpuPerMillion'], (v) => fmtNum(v, 2), false, false],
+        ['W3 event-loop p99 ms', ['w3', 'eldP99'], fmtSig, false, false],
+      ].filter(([, [w]]) => workloads.includes(w))
+      out.push(`| client | ${cols.map(([h]) => h).join(' | ')} |`)
+      out.push(`|---|${cols.map(() => '---:').join('|')}|`)
+      for (const r of results) {
+        if (r.error && !(r.combos && r.combos.length)) {
+          out.push(
+            `| ${escapeMd(r.label)} | failed (see Clients) |${cols
+              .slice(1)
+              .map(() => ' |')
+              .join('')}`,
+          )
+          continue
+        }
+        const isFloor = r.id === 'floor'
+        const isK = r.id === 'kafkajs'
+        const cell = (path, fmt, higher, ratios) => {
+          const err = workloadError(r, combo, path[0])
+          if (err) return `error: ${escapeMd(err.slice(0, 80))}`
+          if (r.id === 'java' && (path[0] === 'w1' || path[0] === 'w2')) return 'n/a'
+          if ((r.id.startsWith('floor') || r.id === 'java') && path[1] === 'eldP99') return 'n/a (no event loop)'
+          const v = metric(r, combo, path)
+          if (v === null) return '—'
+          let text = fmt(v)
+          const samples = path[0] === 'w1' && path[1] === 'p50' ? metric(r, combo, ['w1', 'samples']) : null
+          if (samples !== null && samples < plan.w1.n) text += ` [${fmtNum(samples, 0)}]`
+          return ratios
+            ? withRatios(text, v, metric(kjs, combo, path), metric(floor, combo, path), higher, isFloor, isK)
+            : text
+        }
+        out.push(`| ${escapeMd(r.label)} | ${cols.map(([, path, ...rest]) => cell(path, ...rest)).join(' | ')} |`)
       }
-      const isFloor = r.id === 'floor'
-      const isK = r.id === 'kafkajs'
-      const cell = (path, fmt, higher, ratios) => {
-        const err = workloadError(r, combo, path[0])
-        if (err) return `error: ${escapeMd(err.slice(0, 80))}`
-        if (isFloor && path[1] === 'eldP99') return 'n/a (no event loop)'
-        const v = metric(r, combo, path)
-        if (v === null) return '—'
-        let text = fmt(v)
-        const samples = path[0] === 'w1' && path[1] === 'p50' ? metric(r, combo, ['w1', 'samples']) : null
-        if (samples !== null && samples < plan.w1.n) text += ` [${fmtNum(samples, 0)}]`
-        return ratios
-          ? withRatios(text, v, metric(kjs, combo, path), metric(floor, combo, path), higher, isFloor, isK)
-          : text
-      }
-      out.push(
-        `| ${escapeMd(r.label)} | ${[
-          cell(['w1', 'p50'], fmtSig, false, true),
-          cell(['w1', 'p99'], fmtSig, false, false),
-          cell(['w1', 'max'], fmtSig, false, false),
-          cell(['w2', 'msgsPerSec'], (v) => fmtNum(v, 0), true, true),
-          cell(['w3', 'msgsPerSec'], (v) => fmtNum(v, 0), true, true),
-          cell(['w3', 'mbPerSec'], (v) => fmtNum(v, 1), true, false),
-          cell(['w3', 'cpuPerMillion'], (v) => fmtNum(v, 2), false, true),
-          cell(['w2', 'cpuPerMillion'], (v) => fmtNum(v, 2), false, false),
-          cell(['w3', 'eldP99'], fmtSig, false, false),
-        ].join(' | ')} |`,
-      )
     }
+    if (keyed.length) renderKeyed(out, results, combo, keyed, kjs, floor)
   }
   const napi = byId['kafka-napi']
-  if (napi && floor && !floor.error && (napi.combos || []).length) {
+  if (napi && (napi.combos || []).length) renderPeers(out, results, plan, napi)
+  const old = byId['floor-future']
+  if (floor && old && !floor.error && !old.error) renderFloors(out, plan, floor, old)
+  if (napi && floor && !floor.error && (napi.combos || []).length && showW123) {
     out.push('')
     out.push('## kafka-napi against the floor')
     out.push('')
-    out.push(
-      '| size, acks | W1 p50: kafka-napi / floor | W1 p50 added | W2 msg/s share | W3 msg/s share | W3 CPU per msg × floor | W2 CPU per msg × floor |',
-    )
-    out.push('|---|---:|---:|---:|---:|---:|---:|')
+    const on = (w) => workloads.includes(w)
+    const cols = [
+      ...(on('w1') ? ['W1 p50: kafka-napi / floor', 'W1 p50 added'] : []),
+      ...(on('w2') ? ['W2 msg/s share'] : []),
+      ...(on('w3') ? ['W3 msg/s share'] : []),
+      ...keyed.map((w) => `W4 ${partitionsOf(w)}p msg/s share`),
+      ...(on('w3') ? ['W3 CPU per msg × floor'] : []),
+      ...keyed.map((w) => `W4 ${partitionsOf(w)}p CPU per msg × floor`),
+      ...(on('w2') ? ['W2 CPU per msg × floor'] : []),
+    ]
+    out.push(`| size, acks | ${cols.join(' | ')} |`)
+    out.push(`|---|${cols.map(() => '---:').join('|')}|`)
     for (const combo of plan.combos) {
       const g = (p, r) => metric(r, combo, p)
       const p50n = g(['w1', 'p50'], napi)
       const p50f = g(['w1', 'p50'], floor)
-      const share = (p) => (g(p, napi) !== null && g(p, floor) ? fmtPct(g(p, napi) / g(p, floor)) : '—')
-      const times = (p) => (g(p, napi) !== null && g(p, floor) ? `${fmtSig(g(p, napi) / g(p, floor))}×` : '—')
-      out.push(
-        `| ${comboName(combo)} | ${p50n !== null && p50f ? `${fmtSig(p50n)} / ${fmtSig(p50f)} ms` : '—'} | ${p50n !== null && p50f !== null ? `${fmtNum((p50n - p50f) * 1000, 0)} µs` : '—'} | ${share(['w2', 'msgsPerSec'])} | ${share(['w3', 'msgsPerSec'])} | ${times(['w3', 'cpuPerMillion'])} | ${times(['w2', 'cpuPerMillion'])} |`,
-      )
+      const share = (w) =>
+        g([w, 'msgsPerSec'], napi) !== null && g([w, 'msgsPerSec'], floor)
+          ? fmtPct(g([w, 'msgsPerSec'], napi) / g([w, 'msgsPerSec'], floor))
+          : '—'
+      const times = (w) =>
+        g([w, 'cpuPerMillion'], napi) !== null && g([w, 'cpuPerMillion'], floor)
+          ? `${fmtSig(g([w, 'cpuPerMillion'], napi) / g([w, 'cpuPerMillion'], floor))}×`
+          : '—'
+      const cells = [
+        ...(on('w1')
+          ? [
+              p50n !== null && p50f ? `${fmtSig(p50n)} / ${fmtSig(p50f)} ms` : '—',
+              p50n !== null && p50f !== null ? `${fmtNum((p50n - p50f) * 1000, 0)} µs` : '—',
+            ]
+          : []),
+        ...(on('w2') ? [share('w2')] : []),
+        ...(on('w3') ? [share('w3')] : []),
+        ...keyed.map(share),
+        ...(on('w3') ? [times('w3')] : []),
+        ...keyed.map(times),
+        ...(on('w2') ? [times('w2')] : []),
+      ]
+      out.push(`| ${comboName(combo)} | ${cells.join(' | ')} |`)
     }
   }
   out.push('')
   out.push('Timings depend on the machine and on whatever else runs on it; no test asserts them.')
   out.push('')
   return out.join('\n')
+}
+
+const partitionsOf = (w) => w.slice(3)
+
+/** The W4 table of one combination: per keyed topic, msg/s (ratios), MB/s, CPU (ratios), event-loop p99. */
+function renderKeyed(out, results, combo, keyed, kjs, floor) {
+  out.push('')
+  out.push(
+    `W4, keyed sends on ${keyed.map((w) => `${partitionsOf(w)}`).join(' and ')} partitions (columns per partition count):`,
+  )
+  out.push('')
+  const head = keyed.flatMap((w) => {
+    const n = partitionsOf(w)
+    return [`${n}p msg/s`, `${n}p MB/s`, `${n}p CPU s / 1M msgs`, `${n}p event-loop p99 ms`]
+  })
+  out.push(`| client | ${head.join(' | ')} |`)
+  out.push(`|---|${head.map(() => '---:').join('|')}|`)
+  for (const r of results) {
+    if (r.error && !(r.combos && r.combos.length)) {
+      out.push(
+        `| ${escapeMd(r.label)} | failed (see Clients) |${head
+          .slice(1)
+          .map(() => ' |')
+          .join('')}`,
+      )
+      continue
+    }
+    const isFloor = r.id === 'floor'
+    const cells = keyed.flatMap((w) => {
+      const err = workloadError(r, combo, w)
+      if (err) return [`error: ${escapeMd(err.slice(0, 80))}`, '', '', '']
+      const v = (k) => metric(r, combo, [w, k])
+      const ratios = (k, higher, text) =>
+        withRatios(
+          text,
+          v(k),
+          metric(kjs, combo, [w, k]),
+          metric(floor, combo, [w, k]),
+          higher,
+          isFloor,
+          r.id === 'kafkajs',
+        )
+      const eld = r.id === 'java' || r.id.startsWith('floor') ? 'n/a' : v('eldP99') === null ? '—' : fmtSig(v('eldP99'))
+      return [
+        v('msgsPerSec') === null ? '—' : ratios('msgsPerSec', true, fmtNum(v('msgsPerSec'), 0)),
+        v('mbPerSec') === null ? '—' : fmtNum(v('mbPerSec'), 1),
+        v('cpuPerMillion') === null ? '—' : ratios('cpuPerMillion', false, fmtNum(v('cpuPerMillion'), 2)),
+        eld,
+      ]
+    })
+    out.push(`| ${escapeMd(r.label)} | ${cells.join(' | ')} |`)
+  }
+}
+
+/** Batch throughput: kafka-napi against the best peer, @platformatic/kafka and Java, per cell. */
+function renderPeers(out, results, plan, napi) {
+  const cols = [
+    ...((plan.workloads || ['w3']).includes('w3') ? [['w3', 'W3 (1 partition)']] : []),
+    ...keyedKeys(plan).map((w) => [w, `W4 ${partitionsOf(w)} partitions`]),
+  ]
+  if (!cols.length) return
+  const peers = results.filter((r) => isPeer(r) && !(r.error && !(r.combos && r.combos.length)))
+  const byId = Object.fromEntries(results.map((r) => [r.id, r]))
+  out.push('')
+  out.push('## kafka-napi against its peers (batched sends, msg/s)')
+  out.push('')
+  out.push(
+    'Per cell: kafka-napi, the best peer (every client but kafka-napi and the floors, the Java producer included) and kafka-napi as a multiple of it, of @platformatic/kafka and of Java.',
+  )
+  out.push('')
+  out.push('| size, acks | workload | kafka-napi | best peer | × best peer | × platformatic | × Java |')
+  out.push('|---|---|---:|---|---:|---:|---:|')
+  for (const combo of plan.combos) {
+    for (const [w, name] of cols) {
+      const v = metric(napi, combo, [w, 'msgsPerSec'])
+      let best = null
+      for (const r of peers) {
+        const x = metric(r, combo, [w, 'msgsPerSec'])
+        if (x !== null && (!best || x > best.v)) best = { v: x, label: r.label }
+      }
+      const times = (ref) => (v !== null && ref ? `${fmtSig(v / ref)}×` : '—')
+      out.push(
+        `| ${comboName(combo)} | ${name} | ${v === null ? '—' : fmtNum(v, 0)} | ${best ? `${fmtNum(best.v, 0)} (${escapeMd(best.label)})` : '—'} | ${times(best && best.v)} | ${times(metric(byId.platformatic, combo, [w, 'msgsPerSec']))} | ${times(metric(byId.java, combo, [w, 'msgsPerSec']))} |`,
+      )
+    }
+  }
+}
+
+/** The floor against the floor of earlier reports (the `floor-future` client), W3 and W4. */
+function renderFloors(out, plan, floor, old) {
+  const cols = [
+    ...((plan.workloads || ['w3']).includes('w3') ? ['w3'] : []),
+    ...keyedKeys(plan),
+    ...((plan.workloads || []).includes('w2') ? ['w2'] : []),
+  ]
+  out.push('')
+  out.push('## The floor: rd_kafka_produce_batch against a future per message')
+  out.push('')
+  out.push('| size, acks | workload | floor msg/s | earlier floor msg/s | × | floor CPU s / 1M | earlier CPU s / 1M |')
+  out.push('|---|---|---:|---:|---:|---:|---:|')
+  for (const combo of plan.combos)
+    for (const w of cols) {
+      const a = metric(floor, combo, [w, 'msgsPerSec'])
+      const b = metric(old, combo, [w, 'msgsPerSec'])
+      const name = w === 'w3' ? 'W3' : w === 'w2' ? 'W2' : `W4 ${partitionsOf(w)}p`
+      out.push(
+        `| ${comboName(combo)} | ${name} | ${a === null ? '—' : fmtNum(a, 0)} | ${b === null ? '—' : fmtNum(b, 0)} | ${a !== null && b ? `${fmtSig(a / b)}×` : '—'} | ${fmtNum(metric(floor, combo, [w, 'cpuPerMillion']), 2)} | ${fmtNum(metric(old, combo, [w, 'cpuPerMillion']), 2)} |`,
+      )
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,6 +436,7 @@ function renderSvg(report) {
   const width = 960
   const get = (path) => (r, c) => metric(r, c, path)
   const legendY = 48
+  const p1fmt = (v) => (v >= 1e6 ? `${fmtSig(v / 1e6)}M` : v >= 1e3 ? `${fmtSig(v / 1e3)}k` : fmtSig(v))
   const head = []
   head.push(
     `<text x="16" y="26" font-size="18" font-weight="bold">kafka-napi benchmark (${xmlEscape(report.mode)}), ${xmlEscape(report.started.slice(0, 16).replace('T', ' '))} UTC</text>`,
@@ -276,7 +452,7 @@ function renderSvg(report) {
     results,
     combos,
     get: get(['w3', 'msgsPerSec']),
-    fmt: (v) => (v >= 1e6 ? `${fmtSig(v / 1e6)}M` : v >= 1e3 ? `${fmtSig(v / 1e3)}k` : fmtSig(v)),
+    fmt: p1fmt,
     y0: 64,
     width,
   })
@@ -291,7 +467,21 @@ function renderSvg(report) {
     y0: 64 + p1.height + 16,
     width,
   })
-  const height = 64 + p1.height + 16 + p2.height + 24
+  const keyed = keyedKeys(plan)
+  const w4 = keyed[keyed.length - 1]
+  const p3 = w4
+    ? panel({
+        title: `W4: keyed batched sends, ${partitionsOf(w4)} partitions, messages/s — higher is better`,
+        unit: 'msg/s',
+        results,
+        combos,
+        get: get([w4, 'msgsPerSec']),
+        fmt: p1fmt,
+        y0: 64 + p1.height + 16 + p2.height + 16,
+        width,
+      })
+    : { svg: '', height: -16 }
+  const height = 64 + p1.height + 16 + p2.height + 16 + p3.height + 24
   const foot = `<text x="16" y="${height - 10}" font-size="10" fill="#666">${xmlEscape(`Kafka ${report.kafka.split(' ')[0]}, ${report.machine.cores} cores, Node ${report.machine.node}. Medians of ${plan.w3.reps * (plan.rounds || 1)} repetitions. Timings are never asserted in tests.`)}</text>`
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">
@@ -299,6 +489,7 @@ function renderSvg(report) {
 ${head.join('\n')}
 ${p1.svg}
 ${p2.svg}
+${p3.svg}
 ${foot}
 </svg>
 `

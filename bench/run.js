@@ -5,10 +5,12 @@
  * the same librdkafka build), in one sitting. See bench/README.md for the method.
  *
  *   node bench/run.js [--brokers host:port] [--quick] [--clients a,b,c] [--out bench/results]
- *                     [--reinstall] [--kafka-version 4.1.1]
+ *                     [--reinstall] [--kafka-version 4.1.1] [--rounds n]
+ *                     [--workloads W1,W2,W3,W4] [--sizes 100,1024] [--acks 1,-1]
  *
- * Each client runs in its own child process (bench/child.js, or the floor binary), one after the
- * other, against its own fresh topic. Progress goes to stderr; the markdown table goes to stdout
+ * Each client runs in its own child process (bench/child.js, the floor binary, or the Java
+ * producer of bench/java.js), one after the other, against its own fresh topics (1 partition for
+ * W1-W3, 3 and 12 partitions for W4). Progress goes to stderr; the markdown table goes to stdout
  * and, with the raw JSON and an SVG chart, to --out (latest.* plus timestamped copies).
  */
 const fs = require('node:fs')
@@ -19,13 +21,25 @@ const crypto = require('node:crypto')
 const { spawn } = require('node:child_process')
 const { renderMarkdown, renderSvg } = require('./report')
 const { median } = require('./clients/util')
+const { prepareJava } = require('./java')
 
 const BENCH = __dirname
 const ROOT = path.resolve(BENCH, '..')
 
-/** Every client, in report order. `packages`: what it needs from the bench workspace. */
+/**
+ * Every client, in report order. `packages`: what it needs from the bench workspace. `optIn`:
+ * runs only when --clients names it.
+ */
 const CLIENTS = [
-  { id: 'floor', label: 'floor (Rust, no JS)', kind: 'floor', packages: [] },
+  { id: 'floor', label: 'floor (Rust, no JS)', kind: 'floor', method: 'produce_batch', packages: [] },
+  {
+    id: 'floor-future',
+    label: 'floor, earlier method (a FutureProducer future per message)',
+    kind: 'floor',
+    method: 'future',
+    optIn: true,
+    packages: [],
+  },
   { id: 'kafka-napi', label: 'kafka-napi', kind: 'js', packages: [] },
   { id: 'kafkajs', label: 'kafkajs', kind: 'js', packages: [] },
   { id: 'platformatic', label: '@platformatic/kafka', kind: 'js', packages: ['@platformatic/kafka'] },
@@ -38,7 +52,11 @@ const CLIENTS = [
   },
   { id: 'node-rdkafka', label: 'node-rdkafka', kind: 'js', packages: ['node-rdkafka'] },
   { id: 'nestjs', label: 'NestJS ClientKafka.emit', kind: 'js', packages: [] },
+  // The label gets the Kafka version in main().
+  { id: 'java', label: 'Java (kafka-clients, ProducerPerformance)', kind: 'java', packages: [] },
 ]
+
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4']
 
 const COMBOS = [
   { size: 100, acks: 1 },
@@ -53,13 +71,35 @@ const PLANS = {
     w1: { warmup: 200, warmupSeconds: 2, n: 1000, seconds: 5, reps: 3 },
     w2: { warmupSeconds: 0.75, seconds: 1.5, maxBytes: 400e6, reps: 3, concurrency: 1000 },
     w3: { warmupSeconds: 0.75, seconds: 1.5, maxBytes: 400e6, reps: 3, batch: 1000, inflight: 4 },
+    w4: {
+      warmupSeconds: 0.75,
+      seconds: 1.5,
+      maxBytes: 400e6,
+      reps: 3,
+      batch: 1000,
+      inflight: 4,
+      keys: 10000,
+      partitions: [3, 12],
+    },
+    idle: { seconds: 2 },
     eldResolutionMs: 1,
-    clientTimeoutSeconds: 420,
+    clientTimeoutSeconds: 600,
   },
   quick: {
     w1: { warmup: 20, warmupSeconds: 0.5, n: 100, seconds: 1, reps: 2 },
     w2: { warmupSeconds: 0.2, seconds: 0.3, maxBytes: 20e6, reps: 2, concurrency: 1000 },
     w3: { warmupSeconds: 0.2, seconds: 0.3, maxBytes: 20e6, reps: 2, batch: 1000, inflight: 4 },
+    w4: {
+      warmupSeconds: 0.2,
+      seconds: 0.3,
+      maxBytes: 20e6,
+      reps: 2,
+      batch: 1000,
+      inflight: 4,
+      keys: 10000,
+      partitions: [3, 12],
+    },
+    idle: { seconds: 0.5 },
     eldResolutionMs: 1,
     clientTimeoutSeconds: 120,
   },
@@ -82,7 +122,15 @@ function parseArgs(argv) {
     kafkaVersion: null,
     installTimeout: 1800,
     rounds: 1,
+    workloads: WORKLOADS,
+    sizes: null,
+    acks: null,
   }
+  const list = (v) =>
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const value = () => {
@@ -106,9 +154,22 @@ function parseArgs(argv) {
       args.rounds = Number(value())
       if (!Number.isInteger(args.rounds) || args.rounds < 1 || args.rounds > 10)
         throw new Error('--rounds must be an integer from 1 to 10')
+    } else if (name === '--workloads') {
+      args.workloads = list(value()).map((w) => w.toLowerCase())
+      const unknown = args.workloads.filter((w) => !WORKLOADS.includes(w))
+      if (unknown.length || !args.workloads.length)
+        throw new Error(`--workloads takes a list of W1, W2, W3, W4 (got ${unknown.join(', ') || 'nothing'})`)
+    } else if (name === '--sizes') {
+      args.sizes = list(value()).map(Number)
+      if (!args.sizes.length || args.sizes.some((n) => !COMBOS.some((c) => c.size === n)))
+        throw new Error('--sizes takes a list of 100, 1024')
+    } else if (name === '--acks') {
+      args.acks = list(value()).map((a) => (a === 'all' ? -1 : Number(a)))
+      if (!args.acks.length || args.acks.some((n) => !COMBOS.some((c) => c.acks === n)))
+        throw new Error('--acks takes a list of 1, -1')
     } else if (name === '--help' || name === '-h') {
       process.stdout.write(
-        `usage: node bench/run.js [--brokers host:port] [--quick] [--clients ${CLIENTS.map((c) => c.id).join(',')}] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n]\n`,
+        `usage: node bench/run.js [--brokers host:port] [--quick] [--clients ${CLIENTS.map((c) => c.id).join(',')}] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n] [--workloads W1,W2,W3,W4] [--sizes 100,1024] [--acks 1,-1]\n`,
       )
       process.exit(0)
     } else throw new Error(`unknown option ${a}`)
@@ -377,8 +438,8 @@ async function withAdmin(brokers, fn) {
   }
 }
 
-async function createTopic(admin, topic) {
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], timeout: 30000 })
+async function createTopic(admin, topic, numPartitions = 1) {
+  await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], timeout: 30000 })
   // kafkajs's own waitForLeaders gives up when the broker's metadata does not list the new topic
   // yet (UNKNOWN_TOPIC_OR_PARTITION, seen once in a clean CI run): poll until it has a leader.
   const deadline = Date.now() + 30000
@@ -439,7 +500,7 @@ function kafkaNapiDefaults(brokers) {
   return { props: shared.props, profiles }
 }
 
-function runChild(client, plan, progress, logDir) {
+function runChild(client, plan, progress, logDir, java) {
   return new Promise((resolve) => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-'))
     const planFile = path.join(tmp, 'plan.json')
@@ -450,11 +511,14 @@ function runChild(client, plan, progress, logDir) {
     if (client.kind === 'floor') {
       cmd = FLOOR_BIN
       argv = [JSON.stringify(plan)]
+    } else if (client.kind === 'java') {
+      cmd = java.cmd
+      argv = [...java.args, planFile, resultFile]
     } else {
       cmd = process.execPath
       argv = [path.join(BENCH, 'child.js'), client.id, planFile, resultFile]
     }
-    const logFile = path.join(logDir, `${client.id}.log`)
+    const logFile = path.join(logDir, `${client.id}${plan.idle ? '-idle' : ''}.log`)
     const log = fs.createWriteStream(logFile)
     const env = { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }
     const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -559,6 +623,7 @@ function mergeRounds(list) {
     ...ok[0],
     rounds: list.length,
     maxRssKb: Math.max(...ok.map((r) => r.maxRssKb || 0)),
+    maxRssKbW1W3: Math.max(...ok.map((r) => r.maxRssKbW1W3 || 0)) || undefined,
     wallSeconds: ok.reduce((n, r) => n + (r.wallSeconds || 0), 0),
   }
   if (ok.length < list.length)
@@ -566,7 +631,8 @@ function mergeRounds(list) {
   merged.combos = ok[0].combos.map((combo) => {
     const same = ok.map((r) => r.combos.find((c) => c.size === combo.size && c.acks === combo.acks)).filter(Boolean)
     const out = { ...combo }
-    for (const w of ['w1', 'w2', 'w3']) {
+    const workloads = new Set(ok.flatMap((r) => r.combos.flatMap((c) => Object.keys(c))).filter((k) => /^w\d/.test(k)))
+    for (const w of workloads) {
       const reps = same.flatMap((c) => (c[w] && c[w].reps) || [])
       if (reps.length === 0) continue
       const figures = { reps }
@@ -583,12 +649,33 @@ function stamp(d) {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
 }
 
+/** The timed steps (progress ticks) of one client: a warm-up and the repetitions per workload. */
+function ticksOf(plan, combos, workloads) {
+  const per = { w1: plan.w1.reps + 1, w2: plan.w2.reps + 1, w3: plan.w3.reps + 1 }
+  per.w4 = (plan.w4.reps + 1) * plan.w4.partitions.length
+  return combos.length * workloads.reduce((n, w) => n + per[w], 0)
+}
+
+/** Runs one client alone on its own topic: connect, wait, RSS (JS clients only). */
+async function idleRss(client, args, planBase, runId, progress, logDir) {
+  const topic = `${TOPIC_PREFIX}${runId}-${client.id}-idle`
+  await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
+  const plan = { ...planBase, brokers: args.brokers, topic, combos: [], idle: planBase.idle }
+  const { result } = await runChild(client, plan, progress, logDir)
+  await withAdmin(args.brokers, (admin) => deleteTopics(admin, [topic])).catch(() => {})
+  return result.idle ? result.idle : { error: result.error || 'no result' }
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   const mode = args.quick ? 'quick' : 'full'
   const planBase = PLANS[mode]
-  const selected = args.clients ? CLIENTS.filter((c) => args.clients.includes(c.id)) : CLIENTS
-  const ticksPerClient = COMBOS.length * (planBase.w1.reps + 1 + planBase.w2.reps + 1 + planBase.w3.reps + 1)
+  const selected = args.clients ? CLIENTS.filter((c) => args.clients.includes(c.id)) : CLIENTS.filter((c) => !c.optIn)
+  const combos = COMBOS.filter(
+    (c) => (!args.sizes || args.sizes.includes(c.size)) && (!args.acks || args.acks.includes(c.acks)),
+  )
+  const workloads = WORKLOADS.filter((w) => args.workloads.includes(w))
+  const ticksPerClient = ticksOf(planBase, combos, workloads)
   const progress = new Progress(args.rounds * selected.length * ticksPerClient)
   const started = new Date()
   const runId = `${stamp(started)}-${process.pid}`
@@ -618,6 +705,18 @@ async function main() {
     ? await ensureWorkspace(selected, args, progress)
     : readMarker()
   const floorError = selected.some((c) => c.kind === 'floor') ? await buildFloor(progress, logDir) : null
+  const kafka = kafkaVersion(args)
+  const kafkaV = kafka.split(' ')[0]
+  let java = null
+  if (selected.some((c) => c.kind === 'java')) {
+    progress.set('preparing the Java producer')
+    java = prepareJava({
+      kafkaVersion: kafkaV,
+      log: (text) => progress.message(text),
+      logFile: path.join(logDir, 'java-build.log'),
+    })
+    if (java.error) progress.message(`Java: ${java.error}`)
+  }
   const defaults = kafkaNapiDefaults(args.brokers)
   const lock = librdkafkaOfLock()
 
@@ -638,21 +737,36 @@ async function main() {
         return `${p} is not installed: ${why} (log: ${install ? install.log : 'none'})`
       }
       const unavailable =
-        client.kind === 'floor' ? floorError : client.packages.filter((p) => !resolvable(p)).map(notInstalled)[0]
+        client.kind === 'floor'
+          ? floorError
+          : client.kind === 'java'
+            ? java.error
+            : client.packages.filter((p) => !resolvable(p)).map(notInstalled)[0]
       if (unavailable) {
         result = { client: client.id, combos: [], error: unavailable }
       } else {
         const topic = `${TOPIC_PREFIX}${runId}-${client.id}-${round}`
-        await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
+        const keyed = workloads.includes('w4')
+          ? planBase.w4.partitions.map((partitions) => ({ partitions, topic: `${topic}-p${partitions}` }))
+          : []
+        await withAdmin(args.brokers, async (admin) => {
+          await createTopic(admin, topic)
+          for (const t of keyed) await createTopic(admin, t.topic, t.partitions)
+        })
         const plan = {
           ...planBase,
           brokers: args.brokers,
           topic,
-          combos: COMBOS,
-          ...(client.kind === 'floor' ? defaults : {}),
+          combos,
+          workloads,
+          w4: { ...planBase.w4, topics: keyed },
+          idle: undefined,
+          ...(client.kind === 'floor' ? { ...defaults, method: client.method } : {}),
         }
-        ;({ result } = await runChild(client, plan, progress, logDir))
-        const left = await withAdmin(args.brokers, (admin) => deleteTopics(admin, [topic])).catch((e) => e.message)
+        ;({ result } = await runChild(client, plan, progress, logDir, java))
+        const left = await withAdmin(args.brokers, (admin) =>
+          deleteTopics(admin, [topic, ...keyed.map((t) => t.topic)]),
+        ).catch((e) => e.message)
         if (left)
           progress.message(`could not delete topic ${topic} (${left}); a later run deletes it once it is 6 h old`)
       }
@@ -670,9 +784,15 @@ async function main() {
     if (client.id === 'kafka-napi' && result.version)
       result.version += `, rust-rdkafka ${lock.rdkafka}, librdkafka ${lock.librdkafka}`
     result.id = client.id
-    result.label = client.label
+    result.label = client.kind === 'java' ? `Java (kafka-clients ${kafkaV}, ProducerPerformance)` : client.label
     return result
   })
+  // The memory of one idle connected producer, each JS client in a process of its own.
+  for (const [i, client] of selected.entries()) {
+    if (client.kind !== 'js' || results[i].error) continue
+    progress.set(`${client.label}: idle producer RSS`)
+    results[i].idle = await idleRss(client, args, planBase, runId, progress, logDir)
+  }
   progress.end()
 
   const report = {
@@ -680,14 +800,18 @@ async function main() {
     started: started.toISOString(),
     finished: new Date().toISOString(),
     brokers: args.brokers,
-    kafka: kafkaVersion(args),
-    topic: '1 partition, replication factor 1, a fresh topic per client (deleted afterwards)',
+    kafka,
+    topic:
+      'W1-W3: 1 partition, W4: 3 and 12 partitions; replication factor 1, fresh topics per client (deleted afterwards)',
     machine: machine(),
     plan: {
-      combos: COMBOS,
+      combos,
+      workloads,
       w1: planBase.w1,
       w2: planBase.w2,
       w3: planBase.w3,
+      w4: planBase.w4,
+      idle: planBase.idle,
       eldResolutionMs: planBase.eldResolutionMs,
       rounds: args.rounds,
     },

@@ -54,10 +54,12 @@ describe('npm run bench --quick', () => {
     expect(md).toMatch(/^# kafka-napi benchmark/m)
     expect(md).toMatch(/^\| client \| version \| settings \| status/m)
     expect(md).toMatch(/^## 100 B, acks=1$/m)
+    expect(md).toMatch(/^W4, keyed sends on 3 and 12 partitions/m)
+    expect(md).toMatch(/^## kafka-napi against its peers/m)
     for (const id of CLIENTS) {
       const rows = md.split('\n').filter((l) => l.startsWith(`| ${LABELS[id]} |`))
-      // One row in the clients table and one per (size, acks) table.
-      expect(rows.length).toBeGreaterThanOrEqual(5)
+      // One row in the clients table and two per (size, acks): W1-W3 and W4.
+      expect(rows.length).toBeGreaterThanOrEqual(9)
     }
   })
 
@@ -73,11 +75,25 @@ describe('npm run bench --quick', () => {
     const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'))
     expect(json.mode).toBe('quick')
     expect(json.results.map((r) => r.id)).toEqual(expect.arrayContaining(CLIENTS))
+    const napi = json.results.find((r) => r.id === 'kafka-napi')
+    expect(Object.keys(napi.combos[0])).toEqual(expect.arrayContaining(['w1', 'w2', 'w3', 'w4p3', 'w4p12']))
+    expect(napi.idle.rssKb).toBeGreaterThan(0)
   })
 })
 
 describe('bench rounds', () => {
   const { mergeRounds, parseArgs } = require('../../bench/run')
+
+  test('--workloads, --sizes and --acks select what runs', () => {
+    const a = parseArgs(['--workloads', 'W3,w4', '--sizes', '100', '--acks', '1,-1'])
+    expect(a.workloads).toEqual(['w3', 'w4'])
+    expect(a.sizes).toEqual([100])
+    expect(a.acks).toEqual([1, -1])
+    expect(parseArgs([]).workloads).toEqual(['w1', 'w2', 'w3', 'w4'])
+    expect(() => parseArgs(['--workloads', 'W5'])).toThrow('--workloads')
+    expect(() => parseArgs(['--sizes', '512'])).toThrow('--sizes')
+    expect(() => parseArgs(['--acks', '0'])).toThrow('--acks')
+  })
 
   test('--rounds is a small positive integer', () => {
     expect(parseArgs(['--rounds', '2']).rounds).toBe(2)

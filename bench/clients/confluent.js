@@ -14,12 +14,15 @@ async function create({ brokers, topic }) {
     return p
   })
   const batch = memo((values) => values.map((value) => ({ value })))
+  const keyed = memo(({ keys, values }) => keys.map((key, i) => ({ key, value: values[i] })))
   return {
     version: `${versionOf('@confluentinc/kafka-javascript')} (librdkafka ${lib.librdkafkaVersion})`,
-    settings: "KafkaJS API, 'linger.ms': 0; one producer per acks (kafkaJS.acks)",
+    settings:
+      "KafkaJS API, 'linger.ms': 0 (its KafkaJS API always sets partitioner murmur2_random); one producer per acks (kafkaJS.acks)",
     connect: () => producers.get(-1),
     sendOne: async (value, acks) => (await producers.get(acks)).send({ topic, messages: [{ value }] }),
     sendBatch: async (values, acks) => (await producers.get(acks)).send({ topic, messages: batch(values) }),
+    sendKeyed: async (to, group, acks) => (await producers.get(acks)).send({ topic: to, messages: keyed(group) }),
     disconnect: async () => {
       for (const p of producers.all()) await (await p).disconnect()
     },

@@ -8,16 +8,20 @@ async function create({ brokers, topic }) {
   const { KafkaClient } = require('kafka-crab-js')
   const client = new KafkaClient({ brokers, clientId: 'bench' })
   const producers = perAcks(async (acks) =>
-    client.createProducer({ configuration: { acks: String(acks), 'linger.ms': '0' } }),
+    client.createProducer({
+      configuration: { acks: String(acks), 'linger.ms': '0', partitioner: 'murmur2_random' },
+    }),
   )
   const batch = memo((values) => values.map((payload) => ({ payload })))
+  const keyed = memo(({ keys, values }) => keys.map((key, i) => ({ key, payload: values[i] })))
   return {
     version: versionOf('kafka-crab-js'),
-    settings: 'linger.ms 0; one producer per acks (configuration.acks)',
+    settings: 'linger.ms 0, partitioner murmur2_random; one producer per acks (configuration.acks)',
     // No connect call: a producer connects on its first send (in the warm-up).
     connect: () => producers.get(-1),
     sendOne: async (value, acks) => (await producers.get(acks)).send({ topic, messages: [{ payload: value }] }),
     sendBatch: async (values, acks) => (await producers.get(acks)).send({ topic, messages: batch(values) }),
+    sendKeyed: async (to, group, acks) => (await producers.get(acks)).send({ topic: to, messages: keyed(group) }),
     disconnect: async () => {
       for (const p of producers.all()) await (await p).flush()
     },

@@ -8,12 +8,14 @@ async function create({ brokers, topic }) {
   // DefaultPartitioner is kafkajs 2's default; naming it only silences the v2 migration warning.
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
   const batch = memo((values) => values.map((value) => ({ value })))
+  const keyed = memo(({ keys, values }) => keys.map((key, i) => ({ key, value: values[i] })))
   return {
     version: versionOf('kafkajs'),
-    settings: 'defaults; acks per send',
+    settings: 'defaults (DefaultPartitioner: Java-compatible murmur2); acks per send',
     connect: () => producer.connect(),
     sendOne: (value, acks) => producer.send({ topic, acks, messages: [{ value }] }),
     sendBatch: (values, acks) => producer.send({ topic, acks, messages: batch(values) }),
+    sendKeyed: (to, group, acks) => producer.send({ topic: to, acks, messages: keyed(group) }),
     disconnect: () => producer.disconnect(),
   }
 }

@@ -20,12 +20,14 @@ async function create({ brokers, topic }) {
     return client
   })
   const batch = memo((values) => ({ messages: values.map((value) => ({ value })) }))
+  const keyed = memo(({ keys, values }) => ({ messages: keys.map((key, i) => ({ key, value: values[i] })) }))
   return {
     version: `${versionOf('@nestjs/microservices')} (kafkajs ${versionOf('kafkajs')})`,
     settings: 'producerOnlyMode, kafkajs defaults; one ClientKafka per acks (send: { acks })',
     connect: () => clients.get(-1),
     sendOne: async (value, acks) => lastValueFrom((await clients.get(acks)).emit(topic, value)),
     sendBatch: async (values, acks) => lastValueFrom((await clients.get(acks)).emitBatch(topic, batch(values))),
+    sendKeyed: async (to, group, acks) => lastValueFrom((await clients.get(acks)).emitBatch(to, keyed(group))),
     disconnect: async () => {
       for (const c of clients.all()) await (await c).close()
     },

@@ -13,23 +13,28 @@ async function create({ brokers, topic }) {
   const producers = perAcks((acks) =>
     connected(
       new Kafka.HighLevelProducer(
-        { 'metadata.broker.list': brokers, 'client.id': 'bench', 'linger.ms': 0 },
+        { 'metadata.broker.list': brokers, 'client.id': 'bench', 'linger.ms': 0, partitioner: 'murmur2_random' },
         { 'request.required.acks': acks },
       ),
     ),
   )
-  const produce = (p, value) =>
+  const produce = (p, value, to = topic, key = null) =>
     new Promise((resolve, reject) =>
-      p.produce(topic, null, value, null, null, (err, offset) => (err ? reject(err) : resolve(offset))),
+      p.produce(to, null, value, key, null, (err, offset) => (err ? reject(err) : resolve(offset))),
     )
   return {
     version: `${versionOf('node-rdkafka')} (librdkafka ${Kafka.librdkafkaVersion})`,
-    settings: 'HighLevelProducer, linger.ms 0; one producer per acks (request.required.acks)',
+    settings:
+      'HighLevelProducer, linger.ms 0, partitioner murmur2_random; one producer per acks (request.required.acks)',
     connect: () => producers.get(-1),
     sendOne: async (value, acks) => produce(await producers.get(acks), value),
     sendBatch: async (values, acks) => {
       const p = await producers.get(acks)
       return Promise.all(values.map((v) => produce(p, v)))
+    },
+    sendKeyed: async (to, { keys, values }, acks) => {
+      const p = await producers.get(acks)
+      return Promise.all(values.map((v, i) => produce(p, v, to, keys[i])))
     },
     disconnect: async () => {
       for (const pp of producers.all()) {

@@ -4,9 +4,12 @@
  *
  * Adapter contract (one file per client, `module.exports = { id, label, create }`):
  *   create({ brokers, topic }) -> Promise<{ version, settings, connect(), sendOne(value, acks),
- *     sendBatch(values, acks), disconnect() }>
+ *     sendBatch(values, acks), sendKeyed(topic, { keys, values }, acks), disconnect() }>
  * `value` is a Buffer; `values` is an array of Buffers (the same array object on every call of a
  * measurement, so an adapter may build its client-specific message array once: `memo`).
+ * `sendKeyed` (workload 4) sends `keys[i]` (Buffers) with `values[i]` to another topic (3 or 12
+ * partitions) with the client's Java-compatible murmur2 partitioner; the `{ keys, values }`
+ * object is also the same on every call. A client without it reports W4 as unsupported.
  * `acks` is 1 or -1. A client whose library fixes acks per producer creates one producer per
  * acks value on first use (that happens during the warm-up, never in a timed repetition).
  */
