@@ -27,6 +27,7 @@ use rdkafka::producer::{BaseProducer, Producer};
 use crate::delivery::Completions;
 use crate::error::{NativeError, NativeResult};
 use crate::events::Context;
+use crate::producer::batch::TopicHandles;
 
 type Inner = BaseProducer<Context>;
 
@@ -47,6 +48,8 @@ enum Poller {
 pub struct Client {
   inner: Arc<Inner>,
   poller: Poller,
+  /// Topic handles for `rd_kafka_produce_batch` (see crate::producer::batch).
+  topics: TopicHandles,
 }
 
 // SAFETY: the raw pointers are a librdkafka queue handle (thread-safe) and a leaked
@@ -80,6 +83,7 @@ impl Client {
       return Ok(Client {
         inner,
         poller: Poller::Thread { stop, handle: Some(handle) },
+        topics: TopicHandles::default(),
       });
     }
     let notify = Arc::into_raw(completions.clone());
@@ -93,12 +97,22 @@ impl Client {
     let client = Client {
       inner,
       poller: Poller::JsThread { queue, notify },
+      topics: TopicHandles::default(),
     };
     // Anything queued before the callback was enabled would never trigger it.
     if client.queued() > 0 {
       completions.wake();
     }
     Ok(client)
+  }
+
+  /// The librdkafka handle (for calls rust-rdkafka does not wrap).
+  pub fn rk(&self) -> *mut rd::rd_kafka_t {
+    self.inner.client().native_ptr()
+  }
+
+  pub fn topic_handles(&self) -> &TopicHandles {
+    &self.topics
   }
 
   fn queued(&self) -> usize {
@@ -136,6 +150,7 @@ impl Deref for Client {
 
 impl Drop for Client {
   fn drop(&mut self) {
+    self.topics.clear();
     match &mut self.poller {
       Poller::JsThread { queue, notify } => {
         // SAFETY: see `new`; after disabling, librdkafka no longer calls back with `notify`.

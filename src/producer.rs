@@ -5,7 +5,7 @@
 //! - [`wire`]: the two wire formats, packed sends in ([`wire::Reader`]) and completions out
 //!   ([`wire::write_completion`]).
 //! - [`enqueue`]: handing messages to librdkafka, inline or through the ordered
-//!   [`enqueue::Enqueuer`].
+//!   [`enqueue::Enqueuer`]; [`batch`]: runs of plain messages in one `rd_kafka_produce_batch`.
 //! - [`metadata`]: cluster metadata for `connect` and the partitioners.
 //! - delivery reports and their aggregation per send: [`crate::delivery`] and [`crate::client`].
 //!
@@ -35,6 +35,7 @@
 //! Each message's [`Pending`] opaque settles its batch exactly once: by its delivery report, by an
 //! enqueue error, or, if librdkafka destroys it without a report, by its `Drop`.
 
+pub(crate) mod batch;
 mod enqueue;
 mod metadata;
 mod wire;

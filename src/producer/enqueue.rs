@@ -24,6 +24,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::producer::BaseRecord;
 use rdkafka::types::RDKafkaErrorCode;
 
+use super::batch::{Run, RunResult};
 use super::lock;
 use super::wire::{read_message, Reader};
 use crate::client::Client;
@@ -225,18 +226,30 @@ pub enum Enqueued {
 /// Enqueues messages `*index..end` of the send's `count` from `r`. Every message is accounted
 /// for in `batch`: enqueued (its report will come), failed now, or left for a later call (queue
 /// full, or past `end`). Unreadable bytes fail the rest of the send, up to `count`.
+///
+/// Runs of plain messages (see [`super::batch`]) go to librdkafka with one
+/// `rd_kafka_produce_batch` each; a message with headers or a timestamp goes alone through
+/// `rd_kafka_producev`. Order is kept: a run is handed over before anything after it.
 pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T], r: &mut Reader<'_>, index: &mut u32, end: u32, count: u32) -> Enqueued {
+  let mut run = Run::new();
+  let mut batching = true;
   while *index < end.min(count) {
     let start = r.pos;
     let msg = match read_message(r) {
       Ok(m) => m,
       Err(e) => {
+        if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching) {
+          return stop;
+        }
         fail_rest(batch, *index, count, RDKafkaErrorCode::InvalidArgument, "INVALID_ARG", &format!("{e:?}"));
         *index = count;
         return Enqueued::All;
       }
     };
     let Some(topic) = topics.get(msg.topic as usize).map(AsRef::as_ref) else {
+      if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching) {
+        return stop;
+      }
       fail_rest(
         batch,
         *index,
@@ -248,6 +261,23 @@ pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T],
       *index = count;
       return Enqueued::All;
     };
+    let plain = batching && msg.headers.is_none() && msg.timestamp <= 0.0;
+    if !plain || !run.accepts(msg.topic, msg.partition) {
+      let was_batching = batching;
+      if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching) {
+        return stop;
+      }
+      if was_batching && !batching {
+        // The run was given back (no topic handle): the reader is back at its first message,
+        // to send it and what follows one by one.
+        continue;
+      }
+    }
+    if plain {
+      run.push(batch, *index, msg.topic, msg.partition, msg.key, msg.value, start);
+      *index += 1;
+      continue;
+    }
     let pending = Box::new(Pending::new(batch.clone(), *index, msg.topic));
     let mut record: BaseRecord<'_, [u8], [u8], Box<Pending>> = BaseRecord::with_opaque_to(topic, pending);
     if let Some(k) = msg.key {
@@ -280,7 +310,33 @@ pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T],
     }
     *index += 1;
   }
-  Enqueued::All
+  hand_over(client, &mut run, topics, r, index, &mut batching).unwrap_or(Enqueued::All)
+}
+
+/// Hands the collected run (if any) to librdkafka. `Some` when the caller must stop: librdkafka's
+/// queue filled up (`*index` and the reader are moved back to the first message not taken).
+/// Without a topic handle the run is given back (reader and index moved back to its start) and
+/// `batching` turned off, so the caller sends those messages one by one.
+fn hand_over<T: AsRef<str>>(client: &Client, run: &mut Run, topics: &[T], r: &mut Reader<'_>, index: &mut u32, batching: &mut bool) -> Option<Enqueued> {
+  if run.is_empty() {
+    return None;
+  }
+  let topic = topics.get(run.topic() as usize).map(AsRef::as_ref).unwrap_or_default();
+  match run.produce(client.rk(), client.topic_handles(), topic) {
+    Some(RunResult::Done) => None,
+    Some(RunResult::QueueFull { index: i, pos }) => {
+      *index = i;
+      r.pos = pos;
+      Some(Enqueued::QueueFull(pos))
+    }
+    None => {
+      let (i, pos) = run.give_back();
+      *index = i;
+      r.pos = pos;
+      *batching = false;
+      None
+    }
+  }
 }
 
 /// Fails messages `from..count`, which will never reach librdkafka (unreadable, or no room in

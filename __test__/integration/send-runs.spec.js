@@ -1,0 +1,62 @@
+'use strict'
+/*
+ * The native core hands runs of plain messages (same topic and partition choice, no headers, no
+ * timestamp) to librdkafka with one rd_kafka_produce_batch each, and every other message alone
+ * (src/producer/batch.rs). A send that mixes them must still arrive whole, in send order per
+ * partition, every field identical: this spec makes the run boundaries fall everywhere.
+ */
+const { Kafka, logLevel } = require('../..')
+const { brokers, createTopic, readBack } = require('../helpers/kafka')
+const { seededRandom } = require('../helpers/random')
+
+test('a sendBatch mixing runs with headers, timestamps, explicit partitions, null keys and two topics arrives whole and in order per partition', async () => {
+  const topics = [await createTopic({ partitions: 3 }), await createTopic({ partitions: 3 })]
+  const random = seededRandom(20261202)
+  const sent = []
+  const topicMessages = topics.map((topic) => ({ topic, messages: [] }))
+  for (let i = 0; i < 3000; i++) {
+    // Long stretches of plain messages, broken up by messages of every other kind.
+    const t = random() < 0.05 ? 1 : (sent.length > 0 && sent[sent.length - 1].t) || 0
+    const m = { value: Buffer.from(`v${i}`) }
+    const r = random()
+    if (r < 0.9) m.key = `k${i % 97}`
+    if (r > 0.95) m.headers = { n: String(i), twice: [`a${i}`, `b${i}`] }
+    if (r > 0.92 && r <= 0.95) m.timestamp = String(1700000000000 + i)
+    if (random() < 0.03) m.partition = i % 3
+    sent.push({ t, i, m })
+    topicMessages[t].messages.push(m)
+  }
+  const producer = new Kafka({ clientId: 'send-runs', brokers: brokers(), logLevel: logLevel.NOTHING }).producer()
+  await producer.connect()
+  try {
+    const result = await producer.sendBatch({ acks: -1, topicMessages })
+    expect(result.length).toBeGreaterThan(0)
+  } finally {
+    await producer.disconnect()
+  }
+
+  for (const [t, topic] of topics.entries()) {
+    const mine = sent.filter((s) => s.t === t)
+    const got = await readBack(topic, mine.length)
+    expect(got.length).toBe(mine.length)
+    const byValue = new Map(mine.map((s) => [`v${s.i}`, s]))
+    const order = new Map()
+    for (const g of got) {
+      const s = byValue.get(g.value.toString())
+      expect(s).toBeDefined()
+      byValue.delete(g.value.toString())
+      expect(g.key === null ? null : g.key.toString()).toBe(s.m.key ?? null)
+      if (s.m.partition !== undefined) expect(g.partition).toBe(s.m.partition)
+      if (s.m.timestamp !== undefined) expect(g.timestamp).toBe(s.m.timestamp)
+      const headers = Object.fromEntries(
+        Object.entries(g.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
+      )
+      expect(headers).toEqual(s.m.headers ? { n: String(s.i), twice: [`a${s.i}`, `b${s.i}`] } : {})
+      // Within a partition, the broker's order is the send's order.
+      const last = order.get(g.partition) ?? -1
+      expect(s.i).toBeGreaterThan(last)
+      order.set(g.partition, s.i)
+    }
+    expect(byValue.size).toBe(0)
+  }
+})

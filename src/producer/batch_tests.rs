@@ -1,0 +1,152 @@
+//! Runs (`rd_kafka_produce_batch`) mixed with single messages (`producev`), against a real
+//! librdkafka client whose broker does not exist: what is handed over stays in librdkafka's queue
+//! until purged, so every count is exact.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::config::ClientConfig;
+use rdkafka::producer::{BaseProducer, Producer, PurgeConfig};
+use rdkafka::util::Timeout;
+
+use super::super::enqueue::{enqueue, Enqueued};
+use super::super::wire::{read_topics, Reader};
+use crate::client::Client;
+use crate::delivery::{Batch, BatchOutcome, Completions, SendOutcome};
+use crate::events::{Context, EventSink};
+
+fn client(completions: &Arc<Completions>, props: &[(&str, &str)]) -> Arc<Client> {
+  let mut cfg = ClientConfig::new();
+  cfg.set("bootstrap.servers", "127.0.0.1:1").set("message.timeout.ms", "600000");
+  for (k, v) in props {
+    cfg.set(*k, *v);
+  }
+  let context = Context {
+    sink: Arc::new(EventSink::new(Vec::new())),
+  };
+  let producer: BaseProducer<Context> = cfg.create_with_context(context).expect("client");
+  Arc::new(Client::new(producer, completions, false).expect("client"))
+}
+
+/// One message of a test send: topic index, partition (-1: partitioner), timestamp (0: now),
+/// with a header or not.
+type Spec = (u32, i32, f64, bool);
+
+/// Packs a send to topics "a" and "b" as lib/pack.js does.
+fn pack(messages: &[Spec]) -> Vec<u8> {
+  let mut b = Vec::new();
+  b.extend_from_slice(&2u32.to_le_bytes());
+  for t in [b"a", b"b"] {
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(t);
+  }
+  b.extend_from_slice(&(messages.len() as u32).to_le_bytes());
+  for (i, (topic, partition, ts, header)) in messages.iter().enumerate() {
+    b.extend_from_slice(&topic.to_le_bytes());
+    b.extend_from_slice(&partition.to_le_bytes());
+    b.extend_from_slice(&ts.to_le_bytes());
+    let key = format!("k{i}");
+    b.extend_from_slice(&(key.len() as i32).to_le_bytes());
+    b.extend_from_slice(key.as_bytes());
+    b.extend_from_slice(&3i32.to_le_bytes());
+    b.extend_from_slice(b"val");
+    if *header {
+      b.extend_from_slice(&1u32.to_le_bytes());
+      b.extend_from_slice(&1u32.to_le_bytes());
+      b.extend_from_slice(b"h");
+      b.extend_from_slice(&(-1i32).to_le_bytes());
+    } else {
+      b.extend_from_slice(&0u32.to_le_bytes());
+    }
+  }
+  b
+}
+
+/// Enqueues `data` from message `index` on; returns where it stopped and the new index.
+fn run(c: &Client, batch: &Arc<Batch>, data: &[u8], index: u32, pos: Option<usize>) -> (Enqueued, u32) {
+  let mut r = Reader::new(data);
+  let topics = read_topics(&mut r).expect("topics");
+  let count = r.u32().expect("count");
+  if let Some(p) = pos {
+    r = Reader::at(data, p);
+  }
+  let mut i = index;
+  let out = enqueue(c, batch, &topics, &mut r, &mut i, count, count);
+  (out, i)
+}
+
+/// Purges librdkafka's queue and serves the reports; returns each send's outcome.
+fn purge(c: &Client, completions: &Completions) -> HashMap<u32, BatchOutcome> {
+  c.purge(PurgeConfig::default().queue().inflight());
+  c.flush(Timeout::After(Duration::from_secs(5))).expect("purged reports served");
+  completions
+    .take(|| {})
+    .into_iter()
+    .map(|(id, o): (u32, SendOutcome)| (id, o.expect("a per-message outcome")))
+    .collect()
+}
+
+/// Every index 0..n exactly once among the failures, each purged from librdkafka's queue (so
+/// each was handed over once: a message never taken, or taken twice, would show).
+fn assert_each_purged_once(outcome: &BatchOutcome, n: u32) {
+  let mut seen: Vec<u32> = outcome.failures.iter().map(|f| f.index).collect();
+  seen.sort_unstable();
+  assert_eq!(seen, (0..n).collect::<Vec<_>>());
+  assert!(outcome.failures.iter().all(|f| f.name == "PURGE_QUEUE"), "{:?}", outcome.failures);
+}
+
+#[test]
+fn runs_and_single_messages_hand_every_message_over_exactly_once() {
+  let completions = Arc::new(Completions::default());
+  let c = client(&completions, &[]);
+  let send: Vec<Spec> = vec![
+    (0, -1, 0.0, false),
+    (0, -1, 0.0, false),
+    (0, -1, 0.0, false),
+    (0, -1, 0.0, true), // headers: alone, through producev
+    (0, 0, 0.0, false),
+    (0, 0, 0.0, false),
+    (0, 1, 0.0, false),                  // another explicit partition: a new run
+    (0, -1, 1_700_000_000_000.0, false), // a timestamp: alone
+    (1, -1, 0.0, false),
+    (1, -1, 0.0, false),
+    (0, -1, 0.0, false),
+  ];
+  let data = pack(&send);
+  let batch = Batch::new(1, send.len(), completions.clone());
+  let (out, index) = run(&c, &batch, &data, 0, None);
+  assert!(matches!(out, Enqueued::All));
+  assert_eq!(index, send.len() as u32);
+  drop(batch);
+  assert_each_purged_once(&purge(&c, &completions)[&1], send.len() as u32);
+}
+
+#[test]
+fn a_full_queue_stops_a_run_at_the_first_message_not_taken_and_it_is_offered_again() {
+  let completions = Arc::new(Completions::default());
+  let c = client(&completions, &[("queue.buffering.max.messages", "5")]);
+  let send: Vec<Spec> = vec![
+    (0, -1, 0.0, false),
+    (0, -1, 0.0, false),
+    (0, -1, 0.0, true),
+    (0, -1, 0.0, false),
+    (0, -1, 0.0, false),
+    (0, -1, 0.0, false), // the 6th: the queue is full here
+    (0, -1, 0.0, false),
+    (0, -1, 0.0, true),
+  ];
+  let data = pack(&send);
+  let batch = Batch::new(7, send.len(), completions.clone());
+  let (out, index) = run(&c, &batch, &data, 0, None);
+  let Enqueued::QueueFull(pos) = out else {
+    panic!("the queue holds 5 messages: the send cannot be taken whole");
+  };
+  assert_eq!(index, 5);
+  assert!(purge(&c, &completions).is_empty(), "3 messages of the send are still to come");
+  let (out, index) = run(&c, &batch, &data, index, Some(pos));
+  assert!(matches!(out, Enqueued::All), "room again: the rest is taken");
+  assert_eq!(index, 8);
+  drop(batch);
+  assert_each_purged_once(&purge(&c, &completions)[&7], 8);
+}
