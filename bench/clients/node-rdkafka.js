@@ -13,8 +13,10 @@ async function create({ brokers, topic }) {
   const producers = perAcks((acks) =>
     connected(
       new Kafka.HighLevelProducer(
-        { 'metadata.broker.list': brokers, 'client.id': 'bench', 'linger.ms': 0, partitioner: 'murmur2_random' },
-        { 'request.required.acks': acks },
+        { 'metadata.broker.list': brokers, 'client.id': 'bench', 'linger.ms': 0 },
+        // partitioner is a topic property: in the global configuration this topic configuration
+        // would override it with librdkafka's default (consistent_random, CRC32).
+        { 'request.required.acks': acks, partitioner: 'murmur2_random' },
       ),
     ),
   )
