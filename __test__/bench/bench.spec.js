@@ -33,7 +33,8 @@ describe('npm run bench --quick', () => {
   beforeAll(async () => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-spec-'))
     const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:19092'
-    // Up to ~20 s of benchmark; building the floor on a fresh checkout adds about a minute.
+    // About a minute of benchmark (W1-W4, 3 clients); building the floor on a fresh checkout adds
+    // about a minute.
     result = await run(
       ['bench/run.js', '--quick', '--clients', CLIENTS.join(','), '--brokers', brokers, '--out', out],
       270000,
