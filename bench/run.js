@@ -439,9 +439,14 @@ async function withAdmin(brokers, fn) {
 }
 
 async function createTopic(admin, topic, numPartitions = 1) {
-  await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], timeout: 30000 })
-  // kafkajs's own waitForLeaders gives up when the broker's metadata does not list the new topic
-  // yet (UNKNOWN_TOPIC_OR_PARTITION, seen once in a clean CI run): poll until it has a leader.
+  // Not kafkajs's own waitForLeaders (on unless turned off): it gives up when the broker's
+  // metadata does not list the new topic yet (UNKNOWN_TOPIC_OR_PARTITION, seen in clean CI runs).
+  // Poll until every partition has a leader instead.
+  await admin.createTopics({
+    topics: [{ topic, numPartitions, replicationFactor: 1 }],
+    timeout: 30000,
+    waitForLeaders: false,
+  })
   const deadline = Date.now() + 30000
   for (;;) {
     try {
