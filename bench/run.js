@@ -664,7 +664,11 @@ function ticksOf(plan, combos, workloads) {
 /** Runs one client alone on its own topic: connect, wait, RSS (JS clients only). */
 async function idleRss(client, args, planBase, runId, progress, logDir) {
   const topic = `${TOPIC_PREFIX}${runId}-${client.id}-idle`
-  await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
+  try {
+    await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
+  } catch (e) {
+    return { error: `could not create its topic: ${e.message}` }
+  }
   const plan = { ...planBase, brokers: args.brokers, topic, combos: [], idle: planBase.idle }
   const { result } = await runChild(client, plan, progress, logDir)
   await withAdmin(args.brokers, (admin) => deleteTopics(admin, [topic])).catch(() => {})
@@ -754,10 +758,14 @@ async function main() {
         const keyed = workloads.includes('w4')
           ? planBase.w4.partitions.map((partitions) => ({ partitions, topic: `${topic}-p${partitions}` }))
           : []
-        await withAdmin(args.brokers, async (admin) => {
+        // A client whose topics cannot be created fails alone; the run goes on.
+        const created = await withAdmin(args.brokers, async (admin) => {
           await createTopic(admin, topic)
           for (const t of keyed) await createTopic(admin, t.topic, t.partitions)
-        })
+        }).then(
+          () => null,
+          (e) => `could not create its topics: ${e.message}`,
+        )
         const plan = {
           ...planBase,
           brokers: args.brokers,
@@ -768,7 +776,8 @@ async function main() {
           idle: undefined,
           ...(client.kind === 'floor' ? { ...defaults, method: client.method } : {}),
         }
-        ;({ result } = await runChild(client, plan, progress, logDir, java))
+        if (created) result = { client: client.id, combos: [], error: created }
+        else ({ result } = await runChild(client, plan, progress, logDir, java))
         const left = await withAdmin(args.brokers, (admin) =>
           deleteTopics(admin, [topic, ...keyed.map((t) => t.topic)]),
         ).catch((e) => e.message)
