@@ -35,6 +35,17 @@ function run(cmd, args, env) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.error ? r.error.message : `exit ${r.status}`})`)
 }
 
+/**
+ * Copies a built library to `dest` through a temporary file and a rename: a process that has
+ * the old file loaded (a test, a bench) keeps its own copy instead of crashing with SIGBUS when
+ * the pages it mapped are rewritten under it.
+ */
+function install(built, dest) {
+  const tmp = `${dest}.${process.pid}.tmp`
+  fs.copyFileSync(built, tmp)
+  fs.renameSync(tmp, dest)
+}
+
 function build(platform, { local }) {
   const p = PLATFORMS[platform]
   if (!p) throw new Error(`unknown platform ${platform}; known: ${Object.keys(PLATFORMS).join(', ')}`)
@@ -52,8 +63,8 @@ function build(platform, { local }) {
   const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, 'target')
   const built = path.join(targetDir, p.triple, 'release', cargoLibraryName(p.os))
   const dest = path.join(root, 'npm', platform, binaryName(platform))
-  fs.copyFileSync(built, dest)
-  if (local && platform === currentPlatform()) fs.copyFileSync(built, path.join(root, binaryName(platform)))
+  install(built, dest)
+  if (local && platform === currentPlatform()) install(built, path.join(root, binaryName(platform)))
   const size = (fs.statSync(dest).size / 1048576).toFixed(1)
   console.log(`built ${path.relative(root, dest)} (${size} MiB) in ${Math.round((Date.now() - started) / 1000)} s`)
 }
