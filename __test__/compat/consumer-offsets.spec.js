@@ -215,6 +215,72 @@ describe(`committed offsets after handler failures match kafkajs (subject: ${sub
     })
   })
 
+  test('eachBatch with autoCommit false: uncommittedOffsets() after each resolveOffset, commitOffsetsIfNecessary() at threshold 3', async () => {
+    const { expected, actual } = await differential(
+      (Kafka, ctx) =>
+        scenario(Kafka, ctx, {
+          run: ({ calls }) => ({
+            autoCommit: false,
+            autoCommitThreshold: 3,
+            autoCommitInterval: 600000,
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, resolveOffset, uncommittedOffsets, commitOffsetsIfNecessary }) => {
+              for (const m of batch.messages) {
+                resolveOffset(m.offset)
+                calls.push({ offset: m.offset, uncommitted: uncommittedOffsets() })
+                await commitOffsetsIfNecessary()
+              }
+            },
+          }),
+          done: ({ calls }) => calls.length === N,
+        }),
+      fixture,
+    )
+    expect(actual).toEqual(expected)
+    expect(expected.committed).toEqual({ 0: '9' }) // commits at 3, 6 and 9 resolved offsets; none on disconnect
+    // kafkajs's uncommittedOffsets names the partition as a string.
+    expect(expected.calls[3]).toEqual({
+      offset: '3',
+      uncommitted: { topics: [{ topic: '<topic>', partitions: [{ partition: '0', offset: '4' }] }] },
+    })
+  })
+
+  test('partitionsConsumedConcurrently 3 on 4 partitions: order within each partition is kept', async () => {
+    const { expected, actual } = await differential(
+      async (Kafka, ctx) => {
+        const consumer = consumerOf(Kafka, ctx)
+        const seen = { 0: [], 1: [], 2: [], 3: [] }
+        await consumer.connect()
+        try {
+          await consumer.subscribe({ topic: ctx.topic, fromBeginning: true })
+          await consumer.run({
+            partitionsConsumedConcurrently: 3,
+            eachMessage: async ({ partition, message }) => {
+              // Handlers of different partitions overlap and finish out of order.
+              await new Promise((r) => setTimeout(r, (Number(message.offset) * 7 + partition * 3) % 5))
+              seen[partition].push(message.offset)
+            },
+          })
+          await until('every message', () => Object.values(seen).flat().length === 4 * N)
+        } finally {
+          await settle(consumer.disconnect(), 30000, 'disconnect')
+        }
+        return { seen, committed: await committed(ctx.groupId, ctx.topic) }
+      },
+      () =>
+        makeFixture({
+          partitions: 4,
+          messages: Array.from({ length: 4 * N }, (_, i) => ({ partition: i % 4, value: `m${i}` })),
+        }),
+    )
+    expect(actual).toEqual(expected)
+    const inOrder = all()
+    expect(expected).toEqual({
+      seen: { 0: inOrder, 1: inOrder, 2: inOrder, 3: inOrder },
+      committed: { 0: String(N), 1: String(N), 2: String(N), 3: String(N) },
+    })
+  })
+
   test('disconnect called from the handler at offset 5: 0..5 handled, 6 committed, nothing after', async () => {
     const { expected, actual } = await differential((Kafka, ctx) => {
       let disconnecting = null
