@@ -6,8 +6,8 @@ import {
   EachMessagePayload,
   Kafka,
   KafkaMessage,
-  PartitionAssigners,
   logLevel,
+  PartitionAssigners,
 } from '../../index'
 
 const kafka = new Kafka({ clientId: 'app', brokers: ['localhost:9092'], logLevel: logLevel.ERROR })
@@ -59,7 +59,14 @@ async function main(): Promise<void> {
   await consumer.stop()
   await consumer.run({
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }: EachBatchPayload) => {
+    eachBatch: async ({
+      batch,
+      resolveOffset,
+      commitOffsetsIfNecessary,
+      uncommittedOffsets,
+      isRunning,
+      isStale,
+    }: EachBatchPayload) => {
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break
         resolveOffset(message.offset)
@@ -74,7 +81,10 @@ async function main(): Promise<void> {
   consumer.resume(paused)
   await consumer.commitOffsets([{ topic: 'a', partition: 0, offset: '11', metadata: null }])
   const group = await consumer.describeGroup()
-  console.log(group.state, group.members.map((m) => m.memberAssignment.length))
+  console.log(
+    group.state,
+    group.members.map((m) => m.memberAssignment.length),
+  )
   consumer.logger().info('done')
   await consumer.disconnect()
 }
