@@ -13,7 +13,14 @@ function recorder() {
 }
 
 const manager = (native, opts = {}) =>
-  new OffsetManager({ native, autoCommit: true, autoCommitInterval: null, autoCommitThreshold: null, onCommit: () => {}, ...opts })
+  new OffsetManager({
+    native,
+    autoCommit: true,
+    autoCommitInterval: null,
+    autoCommitThreshold: null,
+    onCommit: () => {},
+    ...opts,
+  })
 
 describe('OffsetManager', () => {
   test('resolving offset n makes n + 1 the offset to commit, and never moves it back', async () => {
@@ -23,7 +30,15 @@ describe('OffsetManager', () => {
     m.resolveOffset({ topic: 't', partition: 0, offset: '2' })
     m.resolveOffset({ topic: 't', partition: 1, offset: '0' })
     expect(m.uncommittedOffsets()).toEqual({
-      topics: [{ topic: 't', partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '1' }] }],
+      topics: [
+        {
+          topic: 't',
+          partitions: [
+            { partition: 0, offset: '5' },
+            { partition: 1, offset: '1' },
+          ],
+        },
+      ],
     })
     await m.commitOffsets()
     expect(native.calls).toEqual([['commit', ['t', 't'], [0, 1], [5, 1]]])
