@@ -8,6 +8,7 @@
  * Each scenario also states the at-least-once rule it pins: the committed offset never passes a
  * message whose handler did not complete.
  */
+const { referenceClient } = require('../helpers/kafka')
 const {
   differential,
   makeFixture,
@@ -279,6 +280,52 @@ describe(`committed offsets after handler failures match kafkajs (subject: ${sub
       seen: { 0: inOrder, 1: inOrder, 2: inOrder, 3: inOrder },
       committed: { 0: String(N), 1: String(N), 2: String(N), 3: String(N) },
     })
+  })
+
+  test('while running, the committed offset never passes a message whose handler has not completed', async () => {
+    const M = 150
+    const { expected, actual } = await differential(
+      async (Kafka, ctx) => {
+        const consumer = consumerOf(Kafka, ctx)
+        const admin = referenceClient().admin()
+        let completed = 0 // offsets below this one have completed handlers
+        const violations = []
+        let samples = 0
+        await admin.connect()
+        await consumer.connect()
+        try {
+          await consumer.subscribe({ topic: ctx.topic, fromBeginning: true })
+          await consumer.run({
+            autoCommitThreshold: 10,
+            autoCommitInterval: 50,
+            eachMessage: async ({ message }) => {
+              await new Promise((r) => setTimeout(r, 2))
+              completed = Number(message.offset) + 1
+            },
+          })
+          // Sample the group's committed offset until every handler completed. `completed` is read
+          // after each answer, so a commit can only be compared with a larger bound: no false alarm.
+          await until(
+            'every handler to complete',
+            async () => {
+              const [entry] = await admin.fetchOffsets({ groupId: ctx.groupId, topics: [ctx.topic] })
+              const offset = Number(entry.partitions[0].offset)
+              samples++
+              if (offset > completed) violations.push({ committed: offset, completed })
+              return completed === M
+            },
+            60000,
+          )
+        } finally {
+          await settle(consumer.disconnect(), 30000, 'disconnect')
+          await admin.disconnect()
+        }
+        return { violations, sampled: samples > 1, committed: await committed(ctx.groupId, ctx.topic) }
+      },
+      () => makeFixture({ messages: Array.from({ length: M }, (_, i) => ({ partition: 0, value: `m${i}` })) }),
+    )
+    expect(actual).toEqual(expected)
+    expect(expected).toEqual({ violations: [], sampled: true, committed: { 0: String(M) } })
   })
 
   test('disconnect called from the handler at offset 5: 0..5 handled, 6 committed, nothing after', async () => {
