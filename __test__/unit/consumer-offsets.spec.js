@@ -34,8 +34,8 @@ describe('OffsetManager', () => {
         {
           topic: 't',
           partitions: [
-            { partition: 0, offset: '5' },
-            { partition: 1, offset: '1' },
+            { partition: '0', offset: '5' },
+            { partition: '1', offset: '1' },
           ],
         },
       ],

@@ -62,7 +62,8 @@ class OffsetManager {
     for (const [k, e] of this.resolved) {
       if (this.committed.get(k) === e.offset) continue
       if (!byTopic.has(e.topic)) byTopic.set(e.topic, [])
-      byTopic.get(e.topic).push({ partition: e.partition, offset: e.offset })
+      // kafkajs gives the partition as a string here.
+      byTopic.get(e.topic).push({ partition: String(e.partition), offset: e.offset })
     }
     return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }
   }
@@ -88,7 +89,7 @@ class OffsetManager {
     const list = []
     const given = offsets ? offsets.topics : this.uncommittedOffsets().topics
     for (const { topic, partitions } of given)
-      for (const { partition, offset } of partitions) list.push({ topic, partition, offset: String(offset) })
+      for (const { partition, offset } of partitions) list.push({ topic, partition: Number(partition), offset: String(offset) })
     if (list.length === 0) return
     // One commit at a time, in call order.
     const previous = this.committing
@@ -117,9 +118,13 @@ class OffsetManager {
     }
   }
 
-  /** kafkajs: commit when autoCommitInterval or autoCommitThreshold is reached. */
-  commitOffsetsIfNecessary() {
-    if (!this.autoCommit) return undefined
+  /**
+   * kafkajs: commit when autoCommitInterval or autoCommitThreshold is reached. The run loop's
+   * call (after each message) is skipped without autoCommit; eachBatch's
+   * `commitOffsetsIfNecessary()` is not (`force`), as in kafkajs.
+   */
+  commitOffsetsIfNecessary(force = false) {
+    if (!this.autoCommit && !force) return undefined
     const interval = this.autoCommitInterval
     const threshold = this.autoCommitThreshold
     const timeUp = interval != null && Date.now() >= this.lastCommit + interval

@@ -160,8 +160,14 @@ class Runner {
     this.native.seek(topic, partition, Number(offset))
   }
 
+  /** The partition was revoked, or sought, since `generation`: its messages in hand are stale. */
+  isMoved(k, generation) {
+    return this.pendingSeeks.has(k) || !this.assignment.has(k) || generation !== this.generation
+  }
+
+  /** kafkajs's isStale(), and the check before each message: stopped, or moved. */
   isStale(k, generation) {
-    return !this.running || this.pendingSeeks.has(k) || !this.assignment.has(k) || generation !== this.generation
+    return !this.running || this.isMoved(k, generation)
   }
 
   async onGroupEvent(r) {
@@ -311,7 +317,8 @@ class Runner {
         for (const message of batch.messages) {
           if (this.isStale(k, generation) || failedElsewhere()) break
           await this.handlers.eachMessage({ topic, partition, message, heartbeat, pause })
-          if (this.isStale(k, generation)) break
+          // A handled message counts even if the consumer stopped meanwhile (kafkajs resolves it).
+          if (this.isMoved(k, generation)) break
           this.offsets.resolveOffset({ topic, partition, offset: message.offset })
           await this.offsets.commitOffsetsIfNecessary()
           if (this.consumer._isPaused(topic, partition)) break
@@ -320,17 +327,17 @@ class Runner {
         await this.handlers.eachBatch({
           batch,
           resolveOffset: (offset) => {
-            if (!this.isStale(k, generation)) this.offsets.resolveOffset({ topic, partition, offset })
+            if (!this.isMoved(k, generation)) this.offsets.resolveOffset({ topic, partition, offset })
           },
           heartbeat,
           pause,
           commitOffsetsIfNecessary: (offsets) =>
-            offsets ? this.offsets.commitOffsets(offsets) : this.offsets.commitOffsetsIfNecessary(),
+            offsets ? this.offsets.commitOffsets(offsets) : this.offsets.commitOffsetsIfNecessary(true),
           uncommittedOffsets: () => this.offsets.uncommittedOffsets(),
           isRunning: () => this.running,
-          isStale: () => this.isStale(k, generation),
+          isStale: () => this.isMoved(k, generation),
         })
-        if (this.handlers.eachBatchAutoResolve && !this.isStale(k, generation) && !batch.isEmpty())
+        if (this.handlers.eachBatchAutoResolve && !this.isMoved(k, generation) && !batch.isEmpty())
           this.offsets.resolveOffset({ topic, partition, offset: batch.lastOffset() })
       }
     } finally {
