@@ -89,7 +89,8 @@ class OffsetManager {
     const list = []
     const given = offsets ? offsets.topics : this.uncommittedOffsets().topics
     for (const { topic, partitions } of given)
-      for (const { partition, offset } of partitions) list.push({ topic, partition: Number(partition), offset: String(offset) })
+      for (const { partition, offset } of partitions)
+        list.push({ topic, partition: Number(partition), offset: String(offset) })
     if (list.length === 0) return
     // One commit at a time, in call order.
     const previous = this.committing
