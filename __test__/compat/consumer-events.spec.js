@@ -13,6 +13,7 @@ const {
   makeFixture,
   consumerOf,
   committed,
+  recordEvents,
   until,
   settle,
   subject,
@@ -50,12 +51,6 @@ function shape(v) {
       .sort()
       .map((k) => [k, shape(v[k])]),
   )
-}
-
-function record(consumer) {
-  const seen = []
-  for (const name of NAMES) consumer.on(consumer.events[name], (event) => seen.push({ name, event }))
-  return seen
 }
 
 /** Distinct event names in order of first occurrence, and one shape per name (the first event's). */
@@ -99,7 +94,7 @@ describe(`consumer events match kafkajs (subject: ${subject.name})`, () => {
   test('a run to the end and disconnect: the same events, order and payload shapes', async () => {
     const { expected, actual } = await differential(async (Kafka, ctx) => {
       const consumer = consumerOf(Kafka, ctx)
-      const seen = record(consumer)
+      const seen = recordEvents(consumer, NAMES)
       let count = 0
       await consumer.connect()
       try {
@@ -182,7 +177,7 @@ describe(`consumer events match kafkajs (subject: ${subject.name})`, () => {
     async (_what, error) => {
       const { expected, actual } = await differential(async (Kafka, ctx) => {
         const consumer = consumerOf(Kafka, ctx, { retry: { initialRetryTime: 100, retries: 3 } })
-        const seen = record(consumer)
+        const seen = recordEvents(consumer, NAMES)
         const calls = []
         await consumer.connect()
         try {
