@@ -86,7 +86,7 @@ class Consumer {
       () => {
         this._state = 'connected'
         this._connecting = null
-        this._emitter.emit(CONSUMER_EVENTS.CONNECT, {})
+        this._emitter.emit(CONSUMER_EVENTS.CONNECT)
       },
       async (e) => {
         await this._closeNative().catch(() => {})
@@ -149,7 +149,12 @@ class Consumer {
       for (const name of matched) {
         if (!names.has(name) && !this._settings.props['allow.auto.create.topics'].startsWith('t')) {
           const proto = protocolError(3)
-          throw new KafkaJSProtocolError({ message: proto.message, type: proto.type, code: 3, retriable: false })
+          throw new KafkaJSProtocolError({
+            message: proto.message,
+            type: proto.type,
+            code: 3,
+            retriable: proto.retriable,
+          })
         }
         this._subscriptions.set(name, fromBeginning)
       }
@@ -236,7 +241,7 @@ class Consumer {
     if (!this._runner) return
     await this._endRun()
     await this._leaveGroup()
-    this._emitter.emit(CONSUMER_EVENTS.STOP, {})
+    this._emitter.emit(CONSUMER_EVENTS.STOP)
     this._logger.info('Stopped', { groupId: this._groupId })
   }
 
@@ -262,7 +267,11 @@ class Consumer {
 
   disconnect() {
     clearTimeout(this._restartTimer)
-    if (this._state === 'disconnected') return Promise.resolve()
+    if (this._state === 'disconnected') {
+      // kafkajs reports every disconnect, even of a disconnected consumer.
+      this._emitter.emit(CONSUMER_EVENTS.DISCONNECT)
+      return Promise.resolve()
+    }
     if (this._state === 'disconnecting') return this._disconnecting
     if (this._state === 'connecting')
       return this._connecting.then(
@@ -274,7 +283,7 @@ class Consumer {
       try {
         if (this._runner) {
           await this._endRun()
-          this._emitter.emit(CONSUMER_EVENTS.STOP, {})
+          this._emitter.emit(CONSUMER_EVENTS.STOP)
         }
         await this._closeNative()
       } catch (e) {
@@ -282,7 +291,7 @@ class Consumer {
       } finally {
         this._state = 'disconnected'
         this._disconnecting = null
-        this._emitter.emit(CONSUMER_EVENTS.DISCONNECT, {})
+        this._emitter.emit(CONSUMER_EVENTS.DISCONNECT)
       }
     })()
     return this._disconnecting
@@ -292,12 +301,15 @@ class Consumer {
   async _onCrash(e) {
     this._logger.error(`Crash: ${e.name}: ${e.message}`, { groupId: this._groupId, retryCount: e.retryCount })
     const runConfig = this._runConfig
+    const wasRunning = this._runner !== null
     this._runner = null
     try {
       if (runConfig.autoCommit) {
         this._offsets.flushStore()
         await this._offsets.commitOffsets().catch(() => {})
       }
+      // kafkajs's crash path disconnects, which stops the run first.
+      if (wasRunning) this._emitter.emit(CONSUMER_EVENTS.STOP)
       await this.disconnect()
     } catch {
       // Already reported through the crash.

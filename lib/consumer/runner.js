@@ -15,10 +15,19 @@
 const { decodeChunk } = require('./decode')
 const { Batch } = require('./batch')
 const { key } = require('./offsets')
-const { KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
+const { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
 const { CONSUMER_EVENTS: E } = require('./events')
 
 const CHUNK_MESSAGES = 50000
+/** kafkajs's retrier never retries these (nor an error whose `retriable` is false). */
+const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
+
+/** The crash for `e` now, or null when kafkajs would retry it. */
+function unrecoverable(e) {
+  if (e === null || e === undefined || (typeof e !== 'object' && typeof e !== 'function')) return null
+  if (e.retriable !== false && !UNRECOVERABLE.has(e.name)) return null
+  return new KafkaJSNonRetriableError(e, { cause: e.cause || e })
+}
 const POLL_WAIT_MS = 500
 
 /** kafkajs's retry delay for the `count`-th retry (randomised exponential backoff). */
@@ -78,6 +87,13 @@ class Runner {
         await this.process(records, started)
       } catch (e) {
         if (!this.running) return
+        const fatal = unrecoverable(e)
+        if (fatal) {
+          this.running = false
+          this.onJoined()
+          this.consumer._onCrash(fatal)
+          return
+        }
         this.failures++
         const retry = this.settings.retry
         if (this.failures > retry.retries) {
