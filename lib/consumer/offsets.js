@@ -29,11 +29,12 @@ class OffsetManager {
 
   /** Marks `offset` of topic/partition handled. */
   resolveOffset({ topic, partition, offset }) {
-    const next = String(BigInt(offset) + 1n)
+    // Offsets stay far below 2^53: plain numbers are exact, and much cheaper than BigInt.
+    const next = Number(offset) + 1
     const k = key(topic, partition)
     const prev = this.resolved.get(k)
-    if (prev && BigInt(prev.offset) >= BigInt(next)) return
-    const entry = { topic, partition, offset: next }
+    if (prev !== undefined && prev.next >= next) return
+    const entry = { topic, partition, offset: String(next), next }
     this.resolved.set(k, entry)
     this.unstored.set(k, entry)
     this.resolvedSinceCommit++
@@ -41,7 +42,7 @@ class OffsetManager {
 
   /** Sets the next offset of topic/partition, even backwards (seek without autoCommit). */
   setResolved(topic, partition, offset) {
-    const entry = { topic, partition, offset: String(offset) }
+    const entry = { topic, partition, offset: String(offset), next: Number(offset) }
     this.resolved.set(key(topic, partition), entry)
     this.unstored.set(key(topic, partition), entry)
   }

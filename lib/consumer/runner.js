@@ -336,7 +336,8 @@ class Runner {
           // A handled message counts even if the consumer stopped meanwhile (kafkajs resolves it).
           if (this.isMoved(k, generation)) break
           this.offsets.resolveOffset({ topic, partition, offset: message.offset })
-          await this.offsets.commitOffsetsIfNecessary()
+          const committing = this.offsets.commitOffsetsIfNecessary()
+          if (committing !== undefined) await committing
           if (this.consumer._isPaused(topic, partition)) break
         }
       } else {
