@@ -19,7 +19,7 @@ class OffsetManager {
     this.autoCommitInterval = autoCommitInterval
     this.autoCommitThreshold = autoCommitThreshold
     this.onCommit = onCommit
-    this.resolved = new Map() // key -> { topic, partition, offset (next, string) }
+    this.resolved = new Map() // key -> { topic, partition, next } (next offset to read, a number)
     this.committed = new Map() // key -> offset string
     this.unstored = new Map() // key -> entry, resolved since the last flushStore
     this.resolvedSinceCommit = 0
@@ -30,19 +30,27 @@ class OffsetManager {
   /** Marks `offset` of topic/partition handled. */
   resolveOffset({ topic, partition, offset }) {
     // Offsets stay far below 2^53: plain numbers are exact, and much cheaper than BigInt.
-    const next = Number(offset) + 1
-    const k = key(topic, partition)
-    const prev = this.resolved.get(k)
-    if (prev !== undefined && prev.next >= next) return
-    const entry = { topic, partition, offset: String(next), next }
-    this.resolved.set(k, entry)
-    this.unstored.set(k, entry)
+    this.resolveNext(key(topic, partition), topic, partition, Number(offset) + 1)
+  }
+
+  /** The per-message path: `k` is key(topic, partition), `next` the handled offset + 1. */
+  resolveNext(k, topic, partition, next) {
+    const entry = this.resolved.get(k)
+    if (entry === undefined) {
+      const created = { topic, partition, next }
+      this.resolved.set(k, created)
+      this.unstored.set(k, created)
+    } else {
+      if (entry.next >= next) return
+      entry.next = next
+      this.unstored.set(k, entry)
+    }
     this.resolvedSinceCommit++
   }
 
   /** Sets the next offset of topic/partition, even backwards (seek without autoCommit). */
   setResolved(topic, partition, offset) {
-    const entry = { topic, partition, offset: String(offset), next: Number(offset) }
+    const entry = { topic, partition, next: Number(offset) }
     this.resolved.set(key(topic, partition), entry)
     this.unstored.set(key(topic, partition), entry)
   }
@@ -61,10 +69,11 @@ class OffsetManager {
   uncommittedOffsets() {
     const byTopic = new Map()
     for (const [k, e] of this.resolved) {
-      if (this.committed.get(k) === e.offset) continue
+      const offset = String(e.next)
+      if (this.committed.get(k) === offset) continue
       if (!byTopic.has(e.topic)) byTopic.set(e.topic, [])
       // kafkajs gives the partition as a string here.
-      byTopic.get(e.topic).push({ partition: String(e.partition), offset: e.offset })
+      byTopic.get(e.topic).push({ partition: String(e.partition), offset })
     }
     return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }
   }
@@ -78,7 +87,7 @@ class OffsetManager {
       this.native.storeOffsets(
         list.map((e) => e.topic),
         list.map((e) => e.partition),
-        list.map((e) => Number(e.offset)),
+        list.map((e) => e.next),
       )
     } catch {
       // The consumer is closed: nothing more can be committed by it.

@@ -335,7 +335,7 @@ class Runner {
           await this.handlers.eachMessage({ topic, partition, message, heartbeat, pause })
           // A handled message counts even if the consumer stopped meanwhile (kafkajs resolves it).
           if (this.isMoved(k, generation)) break
-          this.offsets.resolveOffset({ topic, partition, offset: message.offset })
+          this.offsets.resolveNext(k, topic, partition, Number(message.offset) + 1)
           const committing = this.offsets.commitOffsetsIfNecessary()
           if (committing !== undefined) await committing
           if (this.consumer._isPaused(topic, partition)) break
@@ -370,7 +370,7 @@ class Runner {
     const first = Number(batch.firstOffset())
     const last = Number(batch.lastOffset())
     const resolved = this.offsets.resolved.get(k)
-    let next = resolved ? Number(resolved.offset) : first
+    let next = resolved ? resolved.next : first
     if (next < first || next > last + 1) next = first
     if (next <= last) this.seek(batch.topic, batch.partition, next, false)
   }
