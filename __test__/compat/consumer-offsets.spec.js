@@ -262,7 +262,10 @@ describe(`committed offsets after handler failures match kafkajs (subject: ${sub
               seen[partition].push(message.offset)
             },
           })
-          await until('every message', () => Object.values(seen).flat().length === 4 * N)
+          await until(
+            () => `every message (per partition so far: ${JSON.stringify(seen)})`,
+            () => Object.values(seen).flat().length === 4 * N,
+          )
         } finally {
           await settle(consumer.disconnect(), 30000, 'disconnect')
         }

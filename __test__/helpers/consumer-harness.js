@@ -130,7 +130,7 @@ function messageView(partition, message) {
   }
 }
 
-/** Waits until `fn()` is truthy (30 s by default), naming `what` on timeout. */
+/** Waits until `fn()` is truthy (30 s by default), naming `what` (a string or a function) on timeout. */
 const until = (what, fn, timeout = 30000) => waitFor(fn, { what, timeout, interval: 20 })
 
 /** A consumer of `Kafka` with short fetch waits, so a scenario does not idle. */
