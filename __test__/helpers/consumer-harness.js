@@ -18,7 +18,7 @@
  */
 const crypto = require('node:crypto')
 const path = require('node:path')
-const { brokers, createTopic, kafkajs, referenceClient, uniqueTopic } = require('./kafka')
+const { brokers, createTopic, kafkajs, referenceClient, topicOffsets, uniqueTopic } = require('./kafka')
 const { waitFor } = require('./wait')
 
 function subjectModule() {
@@ -49,16 +49,33 @@ async function makeFixture({ partitions = 1, topics: topicCount = 1, messages = 
   return { topic: topics[0], topics, groupId: uniqueGroup('cdiff'), brokers: brokers() }
 }
 
+/**
+ * Sends `messages` (each with its `topicIndex` into `topics`) with kafkajs's idempotent producer,
+ * so that a retried request cannot store a message twice (a non-idempotent retry under load did:
+ * a fixture partition held 40 messages for 10 sent), then checks that each partition grew by
+ * exactly what was sent to it.
+ */
 async function produce(topics, messages) {
-  const producer = referenceClient().producer()
+  const before = await Promise.all(topics.map((t) => topicOffsets(t)))
+  const producer = referenceClient().producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
   try {
     for (let t = 0; t < topics.length; t++) {
       const mine = messages.filter((m) => (m.topicIndex || 0) === t).map(({ topicIndex, ...m }) => m)
-      if (mine.length) await producer.send({ topic: topics[t], messages: mine })
+      if (mine.length) await producer.send({ topic: topics[t], acks: -1, messages: mine })
     }
   } finally {
     await producer.disconnect()
+  }
+  for (let t = 0; t < topics.length; t++) {
+    const sent = {}
+    for (const m of messages) if ((m.topicIndex || 0) === t) sent[m.partition] = (sent[m.partition] || 0) + 1
+    const after = await topicOffsets(topics[t])
+    for (const p of after) {
+      const grown = Number(p.high) - Number(before[t].find((b) => b.partition === p.partition).high)
+      if (grown !== (sent[p.partition] || 0))
+        throw new Error(`fixture: ${topics[t]}[${p.partition}] grew by ${grown} for ${sent[p.partition] || 0} sent`)
+    }
   }
 }
 
