@@ -185,7 +185,7 @@ class Consumer {
       autoCommitThreshold: run.autoCommitThreshold,
       onCommit: (list) => this._emitCommit(list),
     })
-    native.setCommitOnRevoke(run.autoCommit)
+    native.setCommitOnRevoke(run.autoCommit, this._settings.values.rebalanceTimeout)
     this._offsets = offsets
     this._runner = new Runner({
       consumer: this,
@@ -228,6 +228,8 @@ class Consumer {
     if (!runner) return
     this._runner = null
     await runner.stop(this._settings.values.rebalanceTimeout)
+    // A handler still running past the bound must not hold a revocation any longer.
+    if (this._native) this._native.setBusy(false)
     if (this._runConfig.autoCommit) {
       this._offsets.flushStore()
       await this._offsets

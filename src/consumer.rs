@@ -10,7 +10,7 @@
 //! # The consume path
 //! JS asks for a chunk with `poll` (an async call: the Promise settles on the JS thread, the
 //! waiting happens on a blocking thread of napi's tokio runtime, never on the event loop). One
-//! poll is in flight at a time. The chunk is one buffer, decoded in JS: no native call and no
+//! poll is in flight at a time; it runs while JS handles the previous chunk (`set_busy`). The chunk is one buffer, decoded in JS: no native call and no
 //! allocation across the boundary per message.
 //!
 //! # Offsets
@@ -31,7 +31,7 @@ mod rebalance;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use napi::bindgen_prelude::{Buffer, Function, PromiseRaw};
@@ -54,6 +54,7 @@ type Inner = BaseConsumer<ConsumerCtx>;
 pub struct NativeConsumer {
   consumer: Mutex<Option<Arc<Inner>>>,
   state: Arc<Mutex<GroupState>>,
+  idle: Arc<Condvar>,
   sink: Arc<EventSink>,
   closed: Arc<AtomicBool>,
   /// Held by the poll in flight; `close` takes it before destroying the consumer.
@@ -106,9 +107,11 @@ impl NativeConsumer {
     let secrets = base.iter().filter(|(k, v)| is_secret(k) && !v.is_empty()).map(|(_, v)| v.clone()).collect();
     let sink = Arc::new(EventSink::new(secrets));
     let state = Arc::new(Mutex::new(GroupState::default()));
+    let idle = Arc::new(Condvar::new());
     let ctx = ConsumerCtx {
       sink: sink.clone(),
       state: state.clone(),
+      idle: idle.clone(),
     };
     let cfg = client_config(&base, &[])?;
     let inner: Inner = cfg.create_with_context(ctx).map_err(|e| match NativeError::from(e) {
@@ -118,6 +121,7 @@ impl NativeConsumer {
     Ok(NativeConsumer {
       consumer: Mutex::new(Some(Arc::new(inner))),
       state,
+      idle,
       sink,
       closed: Arc::new(AtomicBool::new(false)),
       polling: Arc::new(Mutex::new(())),
@@ -182,10 +186,23 @@ impl NativeConsumer {
     Ok(())
   }
 
-  /// Whether the stored offsets are committed before partitions are revoked (kafkajs's autoCommit).
+  /// Whether the stored offsets are committed before partitions are revoked (kafkajs's
+  /// autoCommit), and how long a revocation waits for JS to finish the chunk it handles.
   #[napi]
-  pub fn set_commit_on_revoke(&self, on: bool) {
-    lock(&self.state).commit_on_revoke = on;
+  pub fn set_commit_on_revoke(&self, on: bool, wait_ms: u32) {
+    let mut s = lock(&self.state);
+    s.commit_on_revoke = on;
+    s.revoke_wait = Duration::from_millis(wait_ms as u64);
+  }
+
+  /// JS is handling a chunk (true) or done with it, its offsets stored (false). A revocation
+  /// waits for false (see `rebalance`).
+  #[napi]
+  pub fn set_busy(&self, busy: bool) {
+    lock(&self.state).busy = busy;
+    if !busy {
+      self.idle.notify_all();
+    }
   }
 
   /// The next chunk (layout in `chunk`): waits up to `timeout_ms` for the first record, then takes
@@ -311,6 +328,8 @@ impl NativeConsumer {
   #[napi(ts_return_type = "Promise<void>")]
   pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
     self.closed.store(true, Ordering::Release);
+    lock(&self.state).closing = true;
+    self.idle.notify_all();
     let inner = lock(&self.consumer).take();
     let polling = self.polling.clone();
     env.spawn_future(async move {

@@ -74,17 +74,41 @@ class Runner {
     clearTimeout(timer)
   }
 
+  /** One poll; its Promise never rejects unhandled (the loop may leave it behind when stopping). */
+  pollNext() {
+    this.emitter.emit(E.FETCH_START, {})
+    const started = Date.now()
+    const polled = this.native
+      .poll(CHUNK_MESSAGES, this.settings.values.maxBytes, POLL_WAIT_MS)
+      .then((chunk) => ({ chunk, started }))
+    polled.catch(() => {})
+    return polled
+  }
+
+  /**
+   * Polls and handles chunks. The next poll runs while a chunk is handled (JS is "busy"); a
+   * revocation that poll meets waits natively until the chunk is done and its offsets stored.
+   */
   async loop() {
+    let next = null
     while (this.running) {
-      let records
       try {
-        this.offsets.flushStore()
-        this.emitter.emit(E.FETCH_START, {})
-        const started = Date.now()
-        const chunk = await this.native.poll(CHUNK_MESSAGES, this.settings.values.maxBytes, POLL_WAIT_MS)
+        if (next === null) {
+          this.offsets.flushStore()
+          next = this.pollNext()
+        }
+        const { chunk, started } = await next
+        next = null
         if (!this.running) return
-        records = decodeChunk(chunk)
-        await this.process(records, started)
+        const records = decodeChunk(chunk)
+        this.native.setBusy(true)
+        next = this.pollNext()
+        try {
+          await this.process(records, started)
+        } finally {
+          this.offsets.flushStore()
+          this.native.setBusy(false)
+        }
       } catch (e) {
         if (!this.running) return
         const fatal = unrecoverable(e)

@@ -5,9 +5,11 @@
 //! changes are recorded as [`GroupEvent`]s that the same thread writes into the chunk it is
 //! building, between the messages fetched before and after: JS sees them in order.
 //!
-//! - **Revoke**: when JS has asked for it (`commit_on_revoke`, kafkajs's `autoCommit`), the
-//!   offsets JS has stored (messages it handled) are committed synchronously *before* the
-//!   partitions are given up, so the next owner starts after them. Messages JS still holds for
+//! - **Revoke**: JS handles a chunk while the next poll runs; a revocation met by that poll first
+//!   waits (bounded) until JS has finished the chunk and stored its offsets ([`GroupState::busy`]).
+//!   Then, when JS has asked for it (`commit_on_revoke`, kafkajs's `autoCommit`), the offsets JS
+//!   has stored (messages it handled) are committed synchronously *before* the partitions are
+//!   given up, so the next owner starts after them. Messages JS still holds for
 //!   those partitions are then stale: their offsets can no longer be stored (librdkafka refuses
 //!   offsets of unassigned partitions), so they are never committed by this member.
 //! - **Assign**: a seek JS asked for before the partition was assigned becomes the partition's
@@ -20,8 +22,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::CStr;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use rdkafka::bindings as rd;
 use rdkafka::client::{ClientContext, OAuthToken};
@@ -59,6 +61,12 @@ pub struct GroupState {
   pub assigned: HashSet<(String, i32)>,
   /// Commit the stored offsets before partitions are revoked.
   pub commit_on_revoke: bool,
+  /// JS is handling a chunk (the next poll runs meanwhile): a revocation waits until it is done
+  /// and its offsets are stored, up to `revoke_wait`.
+  pub busy: bool,
+  pub revoke_wait: Duration,
+  /// Closing: nothing waits for JS any more.
+  pub closing: bool,
 }
 
 impl GroupState {
@@ -93,6 +101,8 @@ fn list_of(tpl: &TopicPartitionList) -> Partitions {
 pub struct ConsumerCtx {
   pub sink: Arc<EventSink>,
   pub state: Arc<Mutex<GroupState>>,
+  /// Signalled when JS stops being busy (see [`GroupState::busy`]).
+  pub idle: Arc<Condvar>,
 }
 
 impl ClientContext for ConsumerCtx {
@@ -204,7 +214,22 @@ impl ConsumerCtx {
 
   fn on_revoke(&self, c: &BaseConsumer<Self>, tpl: &TopicPartitionList) {
     let list = list_of(tpl);
-    let commit = lock(&self.state).commit_on_revoke;
+    let commit = {
+      // Let JS finish the chunk it is handling, so the commit covers every message it handled.
+      let mut s = lock(&self.state);
+      let deadline = Instant::now() + s.revoke_wait;
+      while s.busy && !s.closing {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+          break;
+        }
+        s = match self.idle.wait_timeout(s, left) {
+          Ok((g, _)) => g,
+          Err(poisoned) => poisoned.into_inner().0,
+        };
+      }
+      s.commit_on_revoke
+    };
     if commit {
       match c.commit_consumer_state(CommitMode::Sync) {
         Ok(()) => {}
