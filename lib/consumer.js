@@ -204,7 +204,7 @@ class Consumer {
       this._runner = null
       throw fromNative(e)
     }
-    await this._runner.start()
+    await this._runner.start(this._settings.values.sessionTimeout + this._settings.values.rebalanceTimeout)
   }
 
   _emitCommit(list) {

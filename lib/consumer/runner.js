@@ -53,8 +53,12 @@ class Runner {
     this.joinStarted = Date.now()
   }
 
-  /** Starts the loop; resolves once the group is joined (or the loop ended first). */
-  start() {
+  /**
+   * Starts the loop; resolves once the group is joined, or the loop ended first, or `bound` ms
+   * passed (the group unreachable: the loop goes on joining in the background, as kafkajs's
+   * restarts do, and run() still settles).
+   */
+  async start(bound) {
     this.running = true
     let joined
     this.joined = new Promise((resolve) => {
@@ -62,7 +66,19 @@ class Runner {
     })
     this.onJoined = joined
     this.loopDone = this.loop()
-    return Promise.race([this.joined, this.loopDone])
+    let timer
+    const late = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(true), bound)
+    })
+    try {
+      const timedOut = await Promise.race([this.joined, this.loopDone, late])
+      if (timedOut === true)
+        this.logger.warn(`The group was not joined within ${bound} ms; consuming starts when it is`, {
+          groupId: this.groupId,
+        })
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** Ends the loop: waits for the handlers in flight up to `bound` ms. */
