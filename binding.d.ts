@@ -9,6 +9,77 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A librdkafka group consumer with kafkajs-free inputs and outputs. */
+export declare class NativeConsumer {
+  /**
+   * `config`: librdkafka properties, `group.id` included. Auto commit and auto offset store are
+   * forced off (see the module comment).
+   */
+  constructor(config: Record<string, string>)
+  /** Receives librdkafka logs and client errors as JSON strings. Never keeps the process alive. */
+  setEventListener(listener: (arg: string) => void): void
+  clearEventListener(): void
+  /** SASL/OAUTHBEARER: `provider(requestId)` is called whenever librdkafka needs a token. */
+  setTokenProvider(provider: (arg: number) => void, timeoutMs: number): void
+  /** `lifetime_ms`: when the token expires, in ms since the epoch. */
+  resolveToken(requestId: number, token: string, principal: string, lifetimeMs: number): void
+  rejectToken(requestId: number, message: string): void
+  /** Every topic name in the cluster (also proves that a broker answers). */
+  topics(timeoutMs: number): Promise<string[]>
+  /**
+   * Subscribes to exactly `topics` (replacing any earlier subscription). Partitions of
+   * `from_beginning` topics start at the beginning where the group has no committed offset.
+   */
+  subscribe(topics: Array<string>, fromBeginning: Array<string>): void
+  /** Leaves the group (the assignment is revoked, committing stored offsets when asked to). */
+  unsubscribe(): void
+  /**
+   * Whether the stored offsets are committed before partitions are revoked (kafkajs's
+   * autoCommit), and how long a revocation waits for JS to finish the chunk it handles.
+   */
+  setCommitOnRevoke(on: boolean, waitMs: number): void
+  /**
+   * JS is handling a chunk (true) or done with it, its offsets stored (false). A revocation
+   * waits for false (see `rebalance`).
+   */
+  setBusy(busy: boolean): void
+  /**
+   * The next chunk (layout in `chunk`): waits up to `timeout_ms` for the first record, then takes
+   * what is already fetched, up to `max_messages` messages or about `max_bytes` bytes. Empty when
+   * nothing came, or when the consumer is closing.
+   */
+  poll(maxMessages: number, maxBytes: number, timeoutMs: number): Promise<Buffer>
+  /**
+   * Stores the offsets (next to read) of handled messages; returns how many were refused
+   * (partitions no longer assigned).
+   */
+  storeOffsets(topics: Array<string>, partitions: Array<number>, offsets: Array<number>): number
+  /** Commits the given offsets, or (all three empty) every stored offset. */
+  commit(topics: Array<string>, partitions: Array<number>, offsets: Array<number>): Promise<void>
+  /**
+   * Moves `topic`/`partition` to `offset` (-2 earliest, -1 latest). Applied by the poll thread,
+   * in order with the fetched messages (a seeked record marks the point); a partition not
+   * assigned yet starts there when it is assigned.
+   */
+  seek(topic: string, partition: number, offset: number): void
+  /**
+   * Pauses fetching from `partitions` of `topic` (every partition when absent), now and after
+   * any later assignment.
+   */
+  pause(topic: string, partitions?: Array<number> | undefined | null): void
+  /** Resumes `partitions` of `topic` (every partition when absent). */
+  resume(topic: string, partitions?: Array<number> | undefined | null): void
+  /** The high watermark of each partition as of its last fetch (-1 when unknown). */
+  highWatermarks(topics: Array<string>, partitions: Array<number>): Array<number>
+  /** The group's description from its coordinator. */
+  describeGroup(timeoutMs: number): Promise<GroupDescription>
+  /**
+   * Stops polling, leaves the group (committing stored offsets first when asked to) and destroys
+   * the consumer, off the JS thread. Safe to call more than once.
+   */
+  close(): Promise<void>
+}
+
 /** An in-process mock Kafka cluster. Destroyed when garbage-collected or on `close()`. */
 export declare class NativeMockCluster {
   constructor(brokers: number)
@@ -135,6 +206,26 @@ export interface CloseResult {
 export interface ClusterInfo {
   brokers: Array<BrokerInfo>
   topics: Array<TopicInfo>
+}
+
+export interface GroupDescription {
+  groupId: string
+  /** "Stable", "PreparingRebalance", "CompletingRebalance", "Empty", "Dead". */
+  state: string
+  /** The assignment strategy chosen for the group ("roundrobin", "cooperative-sticky", ...). */
+  protocol: string
+  protocolType: string
+  members: Array<GroupMember>
+}
+
+export interface GroupMember {
+  memberId: string
+  clientId: string
+  clientHost: string
+  /** The member's subscription metadata, as the broker keeps it. */
+  memberMetadata: Buffer
+  /** The member's assignment, as the broker keeps it. */
+  memberAssignment: Buffer
 }
 
 /** The librdkafka version linked into this module, e.g. "2.12.1". */

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeConsumer = nativeBinding.NativeConsumer
 module.exports.NativeMockCluster = nativeBinding.NativeMockCluster
 module.exports.NativeProducer = nativeBinding.NativeProducer
 module.exports.librdkafkaVersion = nativeBinding.librdkafkaVersion

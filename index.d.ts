@@ -1,5 +1,5 @@
 /// <reference types="node" />
-// Public types: kafkajs's producer API (2.2.x), plus the few kafka-napi additions marked below.
+// Public types: kafkajs's producer and consumer API (2.2.x), plus the few kafka-napi additions marked below.
 import type { ConnectionOptions } from 'node:tls'
 
 export enum logLevel {
@@ -214,7 +214,287 @@ export type Producer = {
 export declare class Kafka {
   constructor(config: KafkaConfig)
   producer(config?: ProducerConfig): Producer
+  consumer(config: ConsumerConfig): Consumer
   logger(): Logger
+}
+
+// ---- Consumer (kafkajs's shapes) ----
+
+export interface Assigner {
+  name: string
+  version: number
+  assign(group: { members: { memberId: string }[]; topics: string[] }): Promise<any[]>
+  protocol(subscription: { topics: string[] }): { name: string; metadata: Buffer }
+}
+export type PartitionAssigner = (config: { cluster: any; groupId: string; logger: Logger }) => Assigner
+/** Only round robin: librdkafka assigns partitions (see README, "The group protocol"). */
+export declare const PartitionAssigners: { roundRobin: PartitionAssigner }
+
+export interface ConsumerConfig {
+  groupId: string
+  partitionAssigners?: PartitionAssigner[]
+  metadataMaxAge?: number
+  sessionTimeout?: number
+  rebalanceTimeout?: number
+  heartbeatInterval?: number
+  maxBytesPerPartition?: number
+  minBytes?: number
+  maxBytes?: number
+  maxWaitTimeInMs?: number
+  retry?: RetryOptions & { restartOnFailure?: (err: Error) => Promise<boolean> }
+  allowAutoTopicCreation?: boolean
+  maxInFlightRequests?: number
+  readUncommitted?: boolean
+  rackId?: string
+  /** kafka-napi addition: librdkafka consumer properties, applied last. */
+  rdkafka?: Record<string, string | number | boolean>
+}
+
+interface MessageSetEntry {
+  key: Buffer | null
+  value: Buffer | null
+  timestamp: string
+  attributes: number
+  offset: string
+  size: number
+  headers?: never
+}
+interface RecordBatchEntry {
+  key: Buffer | null
+  value: Buffer | null
+  timestamp: string
+  attributes: number
+  offset: string
+  headers: IHeaders
+  size?: never
+}
+export type KafkaMessage = MessageSetEntry | RecordBatchEntry
+
+export type TopicPartitions = { topic: string; partitions: number[] }
+export type TopicPartition = { topic: string; partition: number }
+export type TopicPartitionOffset = TopicPartition & { offset: string }
+export type TopicPartitionOffsetAndMetadata = TopicPartitionOffset & { metadata?: string | null }
+export type PartitionOffset = { partition: number; offset: string }
+export type TopicOffsets = { topic: string; partitions: PartitionOffset[] }
+export type Offsets = { topics: TopicOffsets[] }
+export interface OffsetsByTopicPartition {
+  topics: TopicOffsets[]
+}
+
+export type Batch = {
+  topic: string
+  partition: number
+  highWatermark: string
+  messages: KafkaMessage[]
+  isEmpty(): boolean
+  firstOffset(): string | null
+  lastOffset(): string
+  offsetLag(): string
+  offsetLagLow(): string
+}
+
+export type MemberDescription = {
+  clientHost: string
+  clientId: string
+  memberId: string
+  memberAssignment: Buffer
+  memberMetadata: Buffer
+}
+export type ConsumerGroupState = 'Unknown' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead' | 'Empty'
+export type GroupDescription = {
+  groupId: string
+  members: MemberDescription[]
+  protocol: string
+  protocolType: string
+  state: ConsumerGroupState
+}
+
+export type ConsumerEvents = {
+  HEARTBEAT: 'consumer.heartbeat'
+  COMMIT_OFFSETS: 'consumer.commit_offsets'
+  GROUP_JOIN: 'consumer.group_join'
+  FETCH_START: 'consumer.fetch_start'
+  FETCH: 'consumer.fetch'
+  START_BATCH_PROCESS: 'consumer.start_batch_process'
+  END_BATCH_PROCESS: 'consumer.end_batch_process'
+  CONNECT: 'consumer.connect'
+  DISCONNECT: 'consumer.disconnect'
+  STOP: 'consumer.stop'
+  CRASH: 'consumer.crash'
+  REBALANCING: 'consumer.rebalancing'
+  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics'
+  REQUEST: 'consumer.network.request'
+  REQUEST_TIMEOUT: 'consumer.network.request_timeout'
+  REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size'
+}
+/** kafka-napi addition: the event names as a value (kafkajs has them on `consumer.events`). */
+export declare const ConsumerEvents: ConsumerEvents
+
+export type ConsumerHeartbeatEvent = InstrumentationEvent<{
+  groupId: string
+  memberId: string
+  groupGenerationId: number
+}>
+export type ConsumerCommitOffsetsEvent = InstrumentationEvent<{
+  groupId: string
+  memberId: string
+  groupGenerationId: number
+  topics: TopicOffsets[]
+}>
+export interface IMemberAssignment {
+  [key: string]: number[]
+}
+export type ConsumerGroupJoinEvent = InstrumentationEvent<{
+  duration: number
+  groupId: string
+  isLeader: boolean
+  leaderId: string
+  groupProtocol: string
+  memberId: string
+  memberAssignment: IMemberAssignment
+}>
+export type ConsumerFetchStartEvent = InstrumentationEvent<{ nodeId: number }>
+export type ConsumerFetchEvent = InstrumentationEvent<{ numberOfBatches: number; duration: number; nodeId: number }>
+interface IBatchProcessEvent {
+  topic: string
+  partition: number
+  highWatermark: string
+  offsetLag: string
+  offsetLagLow: string
+  batchSize: number
+  firstOffset: string
+  lastOffset: string
+}
+export type ConsumerStartBatchProcessEvent = InstrumentationEvent<IBatchProcessEvent>
+export type ConsumerEndBatchProcessEvent = InstrumentationEvent<IBatchProcessEvent & { duration: number }>
+export type ConsumerCrashEvent = InstrumentationEvent<{ error: Error; groupId: string; restart: boolean }>
+export type ConsumerRebalancingEvent = InstrumentationEvent<{ groupId: string; memberId: string }>
+export type ConsumerReceivedUnsubcribedTopicsEvent = InstrumentationEvent<{
+  groupId: string
+  generationId: number
+  memberId: string
+  assignedTopics: string[]
+  topicsSubscribed: string[]
+  topicsNotSubscribed: string[]
+}>
+
+export interface EachMessagePayload {
+  topic: string
+  partition: number
+  message: KafkaMessage
+  heartbeat(): Promise<void>
+  pause(): () => void
+}
+export interface EachBatchPayload {
+  batch: Batch
+  resolveOffset(offset: string): void
+  heartbeat(): Promise<void>
+  pause(): () => void
+  commitOffsetsIfNecessary(offsets?: Offsets): Promise<void>
+  uncommittedOffsets(): OffsetsByTopicPartition
+  isRunning(): boolean
+  isStale(): boolean
+}
+export type ConsumerEachMessagePayload = EachMessagePayload
+export type ConsumerEachBatchPayload = EachBatchPayload
+export type EachBatchHandler = (payload: EachBatchPayload) => Promise<void>
+export type EachMessageHandler = (payload: EachMessagePayload) => Promise<void>
+
+export type ConsumerRunConfig = {
+  autoCommit?: boolean
+  autoCommitInterval?: number | null
+  autoCommitThreshold?: number | null
+  eachBatchAutoResolve?: boolean
+  partitionsConsumedConcurrently?: number
+  eachBatch?: EachBatchHandler
+  eachMessage?: EachMessageHandler
+}
+/** @deprecated Replaced by ConsumerSubscribeTopics */
+export type ConsumerSubscribeTopic = { topic: string | RegExp; fromBeginning?: boolean }
+export type ConsumerSubscribeTopics = { topics: (string | RegExp)[]; fromBeginning?: boolean }
+
+export type Consumer = {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void>
+  stop(): Promise<void>
+  run(config?: ConsumerRunConfig): Promise<void>
+  commitOffsets(topicPartitions: Array<TopicPartitionOffsetAndMetadata>): Promise<void>
+  seek(topicPartitionOffset: TopicPartitionOffset): void
+  describeGroup(): Promise<GroupDescription>
+  pause(topics: Array<{ topic: string; partitions?: number[] }>): void
+  paused(): TopicPartitions[]
+  resume(topics: Array<{ topic: string; partitions?: number[] }>): void
+  on(
+    eventName: ConsumerEvents['HEARTBEAT'],
+    listener: (event: ConsumerHeartbeatEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['COMMIT_OFFSETS'],
+    listener: (event: ConsumerCommitOffsetsEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['GROUP_JOIN'],
+    listener: (event: ConsumerGroupJoinEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['FETCH_START'],
+    listener: (event: ConsumerFetchStartEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['FETCH'],
+    listener: (event: ConsumerFetchEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['START_BATCH_PROCESS'],
+    listener: (event: ConsumerStartBatchProcessEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['END_BATCH_PROCESS'],
+    listener: (event: ConsumerEndBatchProcessEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['CONNECT'],
+    listener: (event: InstrumentationEvent<null>) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['DISCONNECT'],
+    listener: (event: InstrumentationEvent<null>) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['STOP'],
+    listener: (event: InstrumentationEvent<null>) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['CRASH'],
+    listener: (event: ConsumerCrashEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['REBALANCING'],
+    listener: (event: ConsumerRebalancingEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['RECEIVED_UNSUBSCRIBED_TOPICS'],
+    listener: (event: ConsumerReceivedUnsubcribedTopicsEvent) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['REQUEST'],
+    listener: (event: InstrumentationEvent<any>) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['REQUEST_TIMEOUT'],
+    listener: (event: InstrumentationEvent<any>) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents['REQUEST_QUEUE_SIZE'],
+    listener: (event: InstrumentationEvent<any>) => void,
+  ): RemoveInstrumentationEventListener
+  on(
+    eventName: ConsumerEvents[keyof ConsumerEvents],
+    listener: (event: InstrumentationEvent<any>) => void,
+  ): RemoveInstrumentationEventListener
+  logger(): Logger
+  readonly events: ConsumerEvents
 }
 
 export interface FailureLogEntry {

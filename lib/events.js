@@ -19,8 +19,9 @@ const PRODUCER_EVENTS = Object.freeze({
 let nextId = 0
 
 class InstrumentationEmitter {
-  constructor(events, logger) {
+  constructor(events, logger, scope = 'producer') {
     this.events = events
+    this.scope = scope
     this.names = new Set(Object.values(events))
     this.listeners = new Map()
     this.logger = logger
@@ -29,7 +30,7 @@ class InstrumentationEmitter {
   on(eventName, listener) {
     if (!this.names.has(eventName)) {
       const list = Object.keys(this.events)
-        .map((k) => `producer.events.${k}`)
+        .map((k) => `${this.scope}.events.${k}`)
         .join(', ')
       throw new KafkaJSNonRetriableError(`Event name should be one of ${list}`)
     }

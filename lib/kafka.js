@@ -1,10 +1,11 @@
 'use strict'
 /*
- * kafkajs's `Kafka` client, producer side: `new Kafka(config).producer(options)` and `logger()`.
+ * kafkajs's `Kafka` client: `new Kafka(config).producer(options)`, `.consumer(options)` and `logger()`.
  * `brokers` may be an array or a (sync or async) function, called at each connect.
  */
 const util = require('node:util')
 const { Producer } = require('./producer')
+const { Consumer } = require('./consumer')
 const { createLogger, logLevel } = require('./logger')
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('./errors')
 
@@ -21,12 +22,14 @@ class Kafka {
     return new Producer(this, options || {})
   }
 
-  consumer() {
-    throw new KafkaJSNotImplemented('kafka-napi is a producer: use kafkajs (or another client) for consumers')
+  consumer(options = {}) {
+    return new Consumer(this, options || {})
   }
 
   admin() {
-    throw new KafkaJSNotImplemented('kafka-napi is a producer: use kafkajs (or another client) for the admin API')
+    throw new KafkaJSNotImplemented(
+      'kafka-napi has no admin client yet: use kafkajs (or another client) for the admin API',
+    )
   }
 
   logger() {

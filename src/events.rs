@@ -73,7 +73,7 @@ impl EventSink {
   }
 
   /// Runs on librdkafka's polling thread: asks JS for a token and waits, bounded.
-  fn request_token(&self) -> TokenReply {
+  pub(crate) fn request_token(&self) -> TokenReply {
     let (tx, rx) = mpsc::channel();
     let id = self.next_token_request.fetch_add(1, Ordering::Relaxed);
     let timeout = {
@@ -105,7 +105,7 @@ impl EventSink {
     *self.tokens.write().unwrap_or_else(PoisonError::into_inner) = None;
   }
 
-  fn emit(&self, kind: &str, level: i32, facility: &str, message: &str, code: Option<i32>) {
+  pub(crate) fn emit(&self, kind: &str, level: i32, facility: &str, message: &str, code: Option<i32>) {
     let guard = self.listener.read().unwrap_or_else(PoisonError::into_inner);
     let Some(listener) = guard.as_ref() else { return };
     let mut text = message.to_string();

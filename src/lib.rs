@@ -1,11 +1,12 @@
 #![deny(clippy::all)]
-//! kafka-napi's native core: a librdkafka producer for Node.js.
+//! kafka-napi's native core: a librdkafka producer and consumer for Node.js.
 //!
 //! This crate knows librdkafka and nothing of kafkajs. It takes flat librdkafka property maps
 //! and messages packed into one buffer per send, and gives back per-partition delivery results
 //! or errors as JSON payloads. The kafkajs face (validation, config mapping, error classes,
 //! partitioners, events) lives in `lib/`, in JavaScript.
 //!
+//! - [`consumer`]: one librdkafka group consumer per JS consumer: chunked polls, rebalances, offsets.
 //! - [`producer`]: clients per send profile, the send path (`wire`, `enqueue`), metadata and close.
 //! - [`client`]: one librdkafka client, its delivery reports served on the JS thread.
 //! - [`delivery`]: per-send aggregation of delivery reports, completions handed to JS in bulk.
@@ -17,6 +18,7 @@
 
 pub mod client;
 pub mod config;
+pub mod consumer;
 pub mod delivery;
 pub mod error;
 pub mod events;

@@ -1,0 +1,145 @@
+'use strict'
+/* The consumer's option mapping and argument checks (no broker). */
+const { consumerProperties, PartitionAssigners } = require('../../lib/consumer/config')
+const { validateRun, validateSeek, validateTopics, validateTopicPartitions } = require('../../lib/consumer/validate')
+const kafkajs = require('kafkajs')
+
+const map = (config, kafka = {}) => consumerProperties(kafka, config, { 'client.id': 'x' }, () => {})
+
+describe('consumer options -> librdkafka properties', () => {
+  test("kafkajs's defaults, and commits left to the consumer", () => {
+    const { props } = map({ groupId: 'g' })
+    expect(props).toMatchObject({
+      'group.id': 'g',
+      'client.id': 'x',
+      'session.timeout.ms': '30000',
+      'max.poll.interval.ms': '300000',
+      'heartbeat.interval.ms': '3000',
+      'max.partition.fetch.bytes': '1048576',
+      'fetch.min.bytes': '1',
+      'fetch.max.bytes': '10485760',
+      'fetch.wait.max.ms': '5000',
+      'partition.assignment.strategy': 'roundrobin',
+      'enable.auto.commit': 'false',
+      'enable.auto.offset.store': 'false',
+      'allow.auto.create.topics': 'true',
+      'isolation.level': 'read_committed',
+    })
+  })
+
+  test('every option maps to its property', () => {
+    const { props } = map({
+      groupId: 'g',
+      sessionTimeout: 10000,
+      rebalanceTimeout: 400000,
+      heartbeatInterval: 1000,
+      maxBytesPerPartition: 2048,
+      minBytes: 10,
+      maxBytes: 4096,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+      readUncommitted: true,
+      maxInFlightRequests: 3,
+      rackId: 'rack-a',
+    })
+    expect(props).toMatchObject({
+      'session.timeout.ms': '10000',
+      'max.poll.interval.ms': '400000',
+      'heartbeat.interval.ms': '1000',
+      'max.partition.fetch.bytes': '2048',
+      'fetch.min.bytes': '10',
+      'fetch.max.bytes': '4096',
+      'fetch.wait.max.ms': '250',
+      'allow.auto.create.topics': 'false',
+      'isolation.level': 'read_uncommitted',
+      'max.in.flight.requests.per.connection': '3',
+      'client.rack': 'rack-a',
+    })
+  })
+
+  test('throws an error if the groupId is missing, as kafkajs does', () => {
+    expect(() => map({})).toThrow(new kafkajs.KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.'))
+    expect(() => map({ groupId: '' })).toThrow('Consumer groupId must be a non-empty string.')
+  })
+
+  test('refuses invalid numbers and a heartbeat not below the session timeout', () => {
+    expect(() => map({ groupId: 'g', sessionTimeout: -1 })).toThrow('Invalid sessionTimeout')
+    expect(() => map({ groupId: 'g', maxWaitTimeInMs: 'x' })).toThrow('Invalid maxWaitTimeInMs')
+    expect(() => map({ groupId: 'g', sessionTimeout: 3000, heartbeatInterval: 3000 })).toThrow(
+      'Invalid heartbeatInterval',
+    )
+  })
+
+  test("accepts kafkajs's round-robin assigner (ours or kafkajs's) and refuses any other", () => {
+    expect(() => map({ groupId: 'g', partitionAssigners: [PartitionAssigners.roundRobin] })).not.toThrow()
+    expect(() => map({ groupId: 'g', partitionAssigners: [kafkajs.PartitionAssigners.roundRobin] })).not.toThrow()
+    expect(() => map({ groupId: 'g', partitionAssigners: [() => ({ name: 'Mine' })] })).toThrow(
+      /only kafkajs's RoundRobin assigner/,
+    )
+  })
+
+  test('rdkafka properties apply last, but never turn on auto commit', () => {
+    const warnings = []
+    const { props } = consumerProperties(
+      {},
+      { groupId: 'g', rdkafka: { 'partition.assignment.strategy': 'cooperative-sticky', 'enable.auto.commit': true } },
+      {},
+      (m) => warnings.push(m),
+    )
+    expect(props['partition.assignment.strategy']).toBe('cooperative-sticky')
+    expect(warnings).toEqual(['rdkafka.enable.auto.commit is ignored: the consumer commits only handled messages'])
+  })
+})
+
+describe("consumer arguments, checked with kafkajs's messages", () => {
+  test('subscribe', () => {
+    expect(() => validateTopics({})).toThrow('Missing required argument "topics"')
+    expect(() => validateTopics({ topics: 'a' })).toThrow('Argument "topics" must be an array')
+    expect(() => validateTopics({ topics: [1] })).toThrow(
+      'Invalid topic 1 (number), the topic name has to be a String or a RegExp',
+    )
+    expect(validateTopics({ topics: ['a', /b/], fromBeginning: true })).toEqual({
+      topics: ['a', /b/],
+      fromBeginning: true,
+    })
+  })
+
+  test('run defaults', () => {
+    const handler = async () => {}
+    expect(validateRun({ eachMessage: handler })).toEqual({
+      autoCommit: true,
+      autoCommitInterval: null,
+      autoCommitThreshold: null,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: null,
+      eachMessage: handler,
+    })
+    expect(() => validateRun({})).toThrow('Consumer#run requires an eachMessage or an eachBatch function')
+  })
+
+  test('seek', () => {
+    expect(() => validateSeek({ partition: 0, offset: '1' })).toThrow('Invalid topic undefined')
+    expect(() => validateSeek({ topic: 't', partition: 'x', offset: '1' })).toThrow(
+      'Invalid partition, expected a number received x',
+    )
+    expect(() => validateSeek({ topic: 't', partition: 0, offset: 'abc' })).toThrow(
+      'Invalid offset, expected a long received abc',
+    )
+    expect(() => validateSeek({ topic: 't', partition: 0, offset: '-5' })).toThrow(
+      'Offset must not be a negative number',
+    )
+    expect(validateSeek({ topic: 't', partition: 0, offset: '-2' })).toEqual({ topic: 't', partition: 0, offset: '-2' })
+  })
+
+  test('pause and resume', () => {
+    expect(() => validateTopicPartitions([{}])).toThrow('Invalid topic [object Object]')
+    expect(() => validateTopicPartitions([{ topic: 't', partitions: 'x' }], 'resume')).toThrow(
+      'Array of valid partitions required to resume specific partitions instead of x',
+    )
+    expect(validateTopicPartitions([{ topic: 't' }, { topic: 'u', partitions: [1] }])).toEqual([
+      { topic: 't', partitions: null },
+      { topic: 'u', partitions: [1] },
+    ])
+  })
+})

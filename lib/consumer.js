@@ -1,0 +1,421 @@
+'use strict'
+/*
+ * kafkajs's Consumer on the native core: the lifecycle and the public methods, wired up.
+ *
+ * One librdkafka group consumer per connect. The concerns, one file each (lib/consumer/):
+ *   config.js   kafkajs options -> librdkafka properties (one table), validated at construction
+ *   runner.js   the run loop: polls chunks, runs the handlers, retries, seeks back what was not handled
+ *   decode.js   one chunk buffer -> messages shaped as kafkajs's, and the group events between them
+ *   batch.js    kafkajs's Batch
+ *   offsets.js  resolved/committed offsets and kafkajs's autoCommit rules
+ *   pauses.js   paused topics and partitions
+ *   validate.js kafkajs's argument checks
+ *   events.js   the instrumentation event names
+ *
+ * Lifecycle: disconnected -> connecting -> connected -> disconnecting -> disconnected; `run`
+ * starts a Runner (resolving once the group is joined), `stop` ends it and leaves the group,
+ * `disconnect` also commits what was handled and destroys the native consumer.
+ */
+const util = require('node:util')
+const { NativeConsumer } = require('./native')
+const { producerProperties, brokerListOf } = require('./config')
+const { consumerProperties } = require('./consumer/config')
+const { CONSUMER_EVENTS } = require('./consumer/events')
+const { OffsetManager } = require('./consumer/offsets')
+const { Runner } = require('./consumer/runner')
+const { decodeChunk } = require('./consumer/decode')
+const { Pauses } = require('./consumer/pauses')
+const { InstrumentationEmitter } = require('./events')
+const { ClientEvents } = require('./producer/client-events')
+const { installTokenProvider } = require('./oauth')
+const { KafkaJSNonRetriableError, KafkaJSProtocolError, fromNative } = require('./errors')
+const { protocolError } = require('./protocol-errors')
+const {
+  validateTopics,
+  validateRun,
+  validateSeek,
+  validateCommits,
+  validateTopicPartitions,
+} = require('./consumer/validate')
+
+class Consumer {
+  constructor(kafka, config = {}) {
+    this._kafka = kafka
+    this._logger = kafka._logger.namespace('Consumer')
+    const warn = (m) => this._logger.warn(m)
+    const client = producerProperties(kafka._config, {}, { warn: () => {}, level: kafka._logLevel })
+    this._client = client
+    this._settings = consumerProperties(kafka._config, config, client.props, warn)
+    const strategy = this._settings.props['partition.assignment.strategy']
+    this._settings.protocol = /cooperative/.test(strategy) ? 'cooperative' : 'eager'
+    this._groupId = this._settings.groupId
+    this._emitter = new InstrumentationEmitter(CONSUMER_EVENTS, this._logger, 'consumer')
+    this._clientEvents = new ClientEvents(this._logger)
+    this.events = CONSUMER_EVENTS
+    this._state = 'disconnected'
+    this._native = null
+    this._subscriptions = new Map() // topic -> fromBeginning
+    this._pauses = new Pauses()
+    this._runner = null
+    this._runConfig = null
+    this._restartTimer = null
+  }
+
+  logger() {
+    return this._logger
+  }
+
+  on(eventName, listener) {
+    return this._emitter.on(eventName, listener)
+  }
+
+  toJSON() {
+    return { groupId: this._groupId, state: this._state, running: Boolean(this._runner) }
+  }
+
+  [util.inspect.custom]() {
+    return `Consumer ${util.inspect(this.toJSON())}`
+  }
+
+  connect() {
+    if (this._state === 'connected') return Promise.resolve()
+    if (this._state === 'connecting') return this._connecting
+    if (this._state === 'disconnecting') return this._disconnecting.then(() => this.connect())
+    this._state = 'connecting'
+    this._connecting = this._openNative().then(
+      () => {
+        this._state = 'connected'
+        this._connecting = null
+        this._emitter.emit(CONSUMER_EVENTS.CONNECT)
+      },
+      async (e) => {
+        await this._closeNative().catch(() => {})
+        this._connecting = null
+        this._state = 'disconnected'
+        throw e
+      },
+    )
+    return this._connecting
+  }
+
+  async _openNative() {
+    const brokers = brokerListOf(await this._kafka._resolveBrokers())
+    try {
+      this._native = new NativeConsumer({ ...this._settings.props, 'bootstrap.servers': brokers })
+    } catch (e) {
+      throw fromNative(e)
+    }
+    const native = this._native
+    const events = this._clientEvents
+    events.reset()
+    native.setEventListener((json) => events.onEvent(json))
+    const { sasl } = this._kafka._config
+    if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER')
+      installTokenProvider(native, sasl.oauthBearerProvider, this._client.authenticationTimeout, this._logger)
+    const refused = events.refusal()
+    refused.catch(() => {})
+    const timeout = this._client.connectionTimeout + this._client.authenticationTimeout
+    try {
+      await Promise.race([native.topics(timeout), refused])
+    } catch (e) {
+      throw events.connectError(fromNative(e), brokers)
+    } finally {
+      events.refuseConnect = null
+    }
+  }
+
+  async _closeNative() {
+    const native = this._native
+    if (!native) return
+    this._native = null
+    try {
+      await native.close()
+    } finally {
+      native.clearEventListener()
+    }
+  }
+
+  /** kafkajs: RegExps are matched against the cluster's topics now; strings as given. */
+  async subscribe(subscription) {
+    const { topics, fromBeginning } = validateTopics(subscription)
+    if (this._runner) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running')
+    if (this._state !== 'connected') await this.connect()
+    const existing = await this._native.topics(this._client.requestTimeout).catch((e) => {
+      throw fromNative(e)
+    })
+    const names = new Set(existing)
+    for (const t of topics) {
+      const matched = typeof t === 'string' ? [t] : existing.filter((name) => t.test(name))
+      for (const name of matched) {
+        if (!names.has(name) && !this._settings.props['allow.auto.create.topics'].startsWith('t')) {
+          const proto = protocolError(3)
+          throw new KafkaJSProtocolError({
+            message: proto.message,
+            type: proto.type,
+            code: 3,
+            retriable: proto.retriable,
+          })
+        }
+        this._subscriptions.set(name, fromBeginning)
+      }
+    }
+  }
+
+  async run(config = {}) {
+    const run = validateRun(config)
+    if (this._runner) {
+      this._logger.warn('consumer#run was called, but the consumer is already running', { groupId: this._groupId })
+      return
+    }
+    if (this._state !== 'connected') await this.connect()
+    this._runConfig = run
+    await this._start()
+  }
+
+  async _start() {
+    const native = this._native
+    const topics = [...this._subscriptions.keys()]
+    if (topics.length === 0) throw new KafkaJSNonRetriableError('Cannot run a consumer without a subscription')
+    const fromBeginning = topics.filter((t) => this._subscriptions.get(t))
+    const run = this._runConfig
+    const offsets = new OffsetManager({
+      native,
+      autoCommit: run.autoCommit,
+      autoCommitInterval: run.autoCommitInterval,
+      autoCommitThreshold: run.autoCommitThreshold,
+      onCommit: (list) => this._emitCommit(list),
+    })
+    native.setCommitOnRevoke(run.autoCommit, this._settings.values.rebalanceTimeout)
+    this._offsets = offsets
+    this._runner = new Runner({
+      consumer: this,
+      native,
+      offsets,
+      emitter: this._emitter,
+      logger: this._logger,
+      groupId: this._groupId,
+      settings: this._settings,
+      concurrency: run.partitionsConsumedConcurrently,
+      handlers: run,
+    })
+    try {
+      native.subscribe(topics, fromBeginning)
+    } catch (e) {
+      this._runner = null
+      throw fromNative(e)
+    }
+    await this._runner.start(this._settings.values.sessionTimeout + this._settings.values.rebalanceTimeout)
+  }
+
+  _emitCommit(list) {
+    const byTopic = new Map()
+    for (const { topic, partition, offset } of list) {
+      if (!byTopic.has(topic)) byTopic.set(topic, [])
+      byTopic.get(topic).push({ partition: String(partition), offset })
+    }
+    const runner = this._runner
+    this._emitter.emit(CONSUMER_EVENTS.COMMIT_OFFSETS, {
+      groupId: this._groupId,
+      memberId: runner ? runner.memberId : '',
+      groupGenerationId: runner ? runner.generation : -1,
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    })
+  }
+
+  /** Ends the run loop (bounded by rebalanceTimeout for handlers in flight) and commits what was handled. */
+  async _endRun() {
+    const runner = this._runner
+    if (!runner) return
+    this._runner = null
+    await runner.stop(this._settings.values.rebalanceTimeout)
+    // A handler still running past the bound must not hold a revocation any longer.
+    if (this._native) this._native.setBusy(false)
+    if (this._runConfig.autoCommit) {
+      this._offsets.flushStore()
+      await this._offsets
+        .commitOffsets()
+        .catch((e) => this._logger.warn(`Committing offsets on stop failed: ${e.message}`, { groupId: this._groupId }))
+    }
+  }
+
+  async stop() {
+    clearTimeout(this._restartTimer)
+    if (!this._runner) return
+    await this._endRun()
+    await this._leaveGroup()
+    this._emitter.emit(CONSUMER_EVENTS.STOP)
+    this._logger.info('Stopped', { groupId: this._groupId })
+  }
+
+  /**
+   * Unsubscribes and polls until librdkafka has run the revocation (it runs inside a poll), so
+   * the group rebalances now rather than after max.poll.interval.ms. Messages polled meanwhile
+   * are not handled, so not committed. Best effort, bounded.
+   */
+  async _leaveGroup() {
+    const native = this._native
+    if (!native) return
+    try {
+      native.unsubscribe()
+      const deadline = Date.now() + 5000
+      while (Date.now() < deadline) {
+        const records = decodeChunk(await native.poll(10000, 1 << 20, 100))
+        if (records.some((r) => r.kind === 'revoke')) break
+      }
+    } catch (e) {
+      this._logger.warn(`Leaving the group failed: ${e.message}`, { groupId: this._groupId })
+    }
+  }
+
+  disconnect() {
+    clearTimeout(this._restartTimer)
+    if (this._state === 'disconnected') {
+      // kafkajs reports every disconnect, even of a disconnected consumer.
+      this._emitter.emit(CONSUMER_EVENTS.DISCONNECT)
+      return Promise.resolve()
+    }
+    if (this._state === 'disconnecting') return this._disconnecting
+    if (this._state === 'connecting')
+      return this._connecting.then(
+        () => this.disconnect(),
+        () => {},
+      )
+    this._state = 'disconnecting'
+    this._disconnecting = (async () => {
+      try {
+        if (this._runner) {
+          await this._endRun()
+          this._emitter.emit(CONSUMER_EVENTS.STOP)
+        }
+        await this._closeNative()
+      } catch (e) {
+        throw fromNative(e)
+      } finally {
+        this._state = 'disconnected'
+        this._disconnecting = null
+        this._emitter.emit(CONSUMER_EVENTS.DISCONNECT)
+      }
+    })()
+    return this._disconnecting
+  }
+
+  /** kafkajs's crash path: disconnect, report, and restart after retryTime when retriable. */
+  async _onCrash(e) {
+    this._logger.error(`Crash: ${e.name}: ${e.message}`, { groupId: this._groupId, retryCount: e.retryCount })
+    const runConfig = this._runConfig
+    const wasRunning = this._runner !== null
+    this._runner = null
+    try {
+      if (runConfig.autoCommit) {
+        this._offsets.flushStore()
+        await this._offsets.commitOffsets().catch(() => {})
+      }
+      // kafkajs's crash path disconnects, which stops the run first.
+      if (wasRunning) this._emitter.emit(CONSUMER_EVENTS.STOP)
+      await this.disconnect()
+    } catch {
+      // Already reported through the crash.
+    }
+    let cause = e
+    while (cause && cause.cause) cause = cause.cause
+    const retriable = e.name === 'KafkaJSNumberOfRetriesExceeded' || (cause && cause.retriable === true)
+    const retry = this._settings.retry
+    let restart = retriable
+    if (restart && typeof retry.restartOnFailure === 'function') {
+      restart = await Promise.resolve()
+        .then(() => retry.restartOnFailure(e))
+        .catch(() => true)
+    }
+    this._emitter.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this._groupId, restart: Boolean(restart) })
+    if (restart) {
+      const retryTime = e.retryTime || retry.initialRetryTime
+      this._restartTimer = setTimeout(() => {
+        this._runConfig = runConfig
+        this.connect()
+          .then(() => this._start())
+          .catch((err) => this._onCrash(err))
+      }, retryTime)
+    }
+  }
+
+  _requireRunning() {
+    if (!this._runner || !this._native)
+      throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')
+  }
+
+  pause(topicPartitions) {
+    const list = validateTopicPartitions(topicPartitions, 'pause')
+    this._requireRunning()
+    for (const { topic, partitions } of list) {
+      this._pauses.pause(topic, partitions)
+      this._native.pause(topic, partitions)
+    }
+  }
+
+  resume(topicPartitions) {
+    const list = validateTopicPartitions(topicPartitions, 'resume')
+    this._requireRunning()
+    for (const { topic, partitions } of list) {
+      this._pauses.resume(topic, partitions, this._assignedPartitions(topic))
+      this._native.resume(topic, partitions)
+    }
+  }
+
+  _assignedPartitions(topic) {
+    const runner = this._runner
+    if (!runner) return []
+    return [...runner.assignment.values()].filter((p) => p.topic === topic).map((p) => p.partition)
+  }
+
+  _isPaused(topic, partition) {
+    return this._pauses.isPaused(topic, partition)
+  }
+
+  paused() {
+    if (!this._runner) return []
+    return this._pauses.list((topic) => this._assignedPartitions(topic))
+  }
+
+  seek(target) {
+    const { topic, partition, offset } = validateSeek(target)
+    this._requireRunning()
+    this._runner.seek(topic, partition, offset, true)
+  }
+
+  async commitOffsets(topicPartitions = []) {
+    const list = validateCommits(topicPartitions)
+    this._requireRunning()
+    const byTopic = new Map()
+    for (const { topic, partition, offset } of list) {
+      if (!byTopic.has(topic)) byTopic.set(topic, [])
+      byTopic.get(topic).push({ partition, offset })
+    }
+    await this._offsets.commitOffsets({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) })
+  }
+
+  async describeGroup() {
+    if (!this._native) throw new KafkaJSNonRetriableError('The consumer is not connected')
+    let d
+    try {
+      d = await this._native.describeGroup(this._client.requestTimeout)
+    } catch (e) {
+      throw fromNative(e)
+    }
+    return {
+      errorCode: 0,
+      groupId: d.groupId,
+      members: d.members.map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: m.memberMetadata,
+        memberAssignment: m.memberAssignment,
+      })),
+      protocol: d.protocol,
+      protocolType: d.protocolType,
+      state: d.state,
+    }
+  }
+}
+
+module.exports = { Consumer }

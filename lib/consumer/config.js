@@ -1,0 +1,152 @@
+'use strict'
+/*
+ * kafkajs consumer options -> librdkafka consumer properties: one table, one function.
+ * An option that cannot be honoured fails here, at configuration time, with the reason.
+ *
+ * Group protocol: librdkafka's classic group protocol with the eager `roundrobin` assignor
+ * (kafkajs's default assigner is round robin and its protocol eager). `partitionAssigners` other
+ * than kafkajs's RoundRobin cannot run in librdkafka; pass `rdkafka: { 'partition.assignment.strategy':
+ * 'cooperative-sticky' }` for incremental rebalancing.
+ */
+const { KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('../errors')
+const { resolveRetry } = require('../config')
+
+const INT32_MAX = 2147483647
+
+/**
+ * kafkajs's `PartitionAssigners.roundRobin`, as a name only: librdkafka's `roundrobin` assignor
+ * does the assigning. Calling it gives what kafkajs's factory gives, minus the assignment logic.
+ */
+function roundRobin() {
+  return { name: 'RoundRobinAssigner', version: 0 }
+}
+const PartitionAssigners = Object.freeze({ roundRobin })
+
+/** Whether `assigner` is a round-robin assigner (ours, or kafkajs's own factory). */
+function isRoundRobin(assigner) {
+  if (assigner === roundRobin) return true
+  if (typeof assigner !== 'function') return false
+  try {
+    const a = assigner({ cluster: null, groupId: '', logger: null })
+    return Boolean(a) && a.name === 'RoundRobinAssigner'
+  } catch {
+    return false
+  }
+}
+
+function check(cond, message) {
+  if (!cond) throw new KafkaJSNonRetriableError(message)
+}
+
+/**
+ * Every numeric consumer option: kafkajs's default, bounds, and the librdkafka property it sets.
+ * `map` turns the value into the property's value where units or meaning differ.
+ */
+const CONSUMER_OPTIONS = [
+  { name: 'sessionTimeout', default: 30000, min: 1, prop: 'session.timeout.ms' },
+  // The longest a member may take to rejoin during a rebalance. librdkafka also evicts a member
+  // that does not poll for max.poll.interval.ms: at least this, and never below its default.
+  { name: 'rebalanceTimeout', default: 60000, min: 1, prop: 'max.poll.interval.ms', map: (v) => Math.max(v, 300000) },
+  { name: 'heartbeatInterval', default: 3000, min: 1, prop: 'heartbeat.interval.ms' },
+  { name: 'metadataMaxAge', default: 300000, min: 1, prop: 'topic.metadata.refresh.interval.ms' },
+  { name: 'maxBytesPerPartition', default: 1048576, min: 1, prop: 'max.partition.fetch.bytes' },
+  { name: 'minBytes', default: 1, min: 1, max: 100000000, prop: 'fetch.min.bytes' },
+  { name: 'maxBytes', default: 10485760, min: 1, prop: 'fetch.max.bytes' },
+  { name: 'maxWaitTimeInMs', default: 5000, min: 0, max: 300000, prop: 'fetch.wait.max.ms' },
+  { name: 'maxInFlightRequests', min: 1, max: 1000000, prop: 'max.in.flight.requests.per.connection' },
+]
+
+function resolveConsumerNumbers(config) {
+  const values = {}
+  const props = {}
+  for (const o of CONSUMER_OPTIONS) {
+    const v = config[o.name] ?? o.default
+    if (v === undefined || v === null) continue
+    check(
+      Number.isInteger(v) && v >= o.min && v <= (o.max ?? INT32_MAX),
+      `Invalid ${o.name}: expected an integer between ${o.min} and ${o.max ?? INT32_MAX}, got ${JSON.stringify(v)}`,
+    )
+    values[o.name] = v
+    props[o.prop] = String(o.map ? o.map(v) : v)
+  }
+  return { values, props }
+}
+
+/** The Kafka client's options shared with the producer (timeouts, security, logging). */
+function clientProperties(producerProps) {
+  const keep = [
+    'client.id',
+    'socket.timeout.ms',
+    'socket.connection.setup.timeout.ms',
+    'log_level',
+    'debug',
+    'security.protocol',
+    'sasl.mechanisms',
+    'sasl.username',
+    'sasl.password',
+    'ssl.ca.pem',
+    'ssl.ca.location',
+    'ssl.certificate.pem',
+    'ssl.key.pem',
+    'ssl.key.password',
+    'enable.ssl.certificate.verification',
+    'ssl.endpoint.identification.algorithm',
+  ]
+  const props = {}
+  for (const k of keep) if (producerProps[k] !== undefined) props[k] = producerProps[k]
+  return props
+}
+
+/**
+ * kafkajs consumer options -> `{ props, values }`; `producerProps` are the client-level
+ * properties already derived from the Kafka config by lib/config.js.
+ */
+function consumerProperties(kafkaConfig, config, producerProps, warn) {
+  const { groupId } = config
+  check(typeof groupId === 'string' && groupId.length > 0, 'Consumer groupId must be a non-empty string.')
+  const retry = resolveRetry(kafkaConfig.retry, config.retry)
+  const { values, props: numeric } = resolveConsumerNumbers(config)
+  check(
+    values.heartbeatInterval < values.sessionTimeout,
+    `Invalid heartbeatInterval: ${values.heartbeatInterval} must be lower than sessionTimeout (${values.sessionTimeout})`,
+  )
+  const assigners = config.partitionAssigners
+  if (assigners != null) {
+    check(Array.isArray(assigners), 'Invalid partitionAssigners: expected an array')
+    const custom = assigners.filter((a) => !isRoundRobin(a))
+    if (custom.length > 0)
+      throw new KafkaJSNotImplemented(
+        'partitionAssigners: only kafkajs\'s RoundRobin assigner is available (librdkafka assigns partitions); use rdkafka: { "partition.assignment.strategy": "range" | "roundrobin" | "cooperative-sticky" } instead',
+      )
+  }
+  if (config.readUncommitted != null)
+    check(typeof config.readUncommitted === 'boolean', 'Invalid readUncommitted: expected a boolean')
+  const props = {
+    ...clientProperties(producerProps),
+    ...numeric,
+    'group.id': groupId,
+    'partition.assignment.strategy': 'roundrobin',
+    'enable.auto.commit': 'false',
+    'enable.auto.offset.store': 'false',
+    // kafkajs's default when no fromBeginning applies; lib/consumer resolves each start itself.
+    'auto.offset.reset': 'latest',
+    'allow.auto.create.topics': String(config.allowAutoTopicCreation ?? true),
+    'isolation.level': config.readUncommitted ? 'read_uncommitted' : 'read_committed',
+    'enable.partition.eof': 'false',
+  }
+  if (config.rackId != null) {
+    check(typeof config.rackId === 'string', 'Invalid rackId: expected a string')
+    props['client.rack'] = config.rackId
+  }
+  if (config.rdkafka != null) {
+    check(typeof config.rdkafka === 'object', 'Invalid rdkafka: expected an object of librdkafka properties')
+    for (const [k, v] of Object.entries(config.rdkafka)) {
+      if (k === 'enable.auto.commit' || k === 'enable.auto.offset.store')
+        warn(`rdkafka.${k} is ignored: the consumer commits only handled messages`)
+      props[k] = String(v)
+    }
+  }
+  return { props, values, retry, groupId }
+}
+
+module.exports = { consumerProperties, CONSUMER_OPTIONS, PartitionAssigners }

@@ -1,0 +1,431 @@
+'use strict'
+/*
+ * The run loop of one `consumer.run()`: poll a chunk, hand its messages to eachMessage/eachBatch
+ * (per partition, in order, up to partitionsConsumedConcurrently partitions at a time), apply its
+ * group events in order, commit as kafkajs does, and poll again. Polls never overlap the handlers:
+ * librdkafka runs rebalances inside a poll, so every message handled before a revocation has its
+ * offset stored by then, and the commit made before the revocation covers it.
+ *
+ * Never losing a message: librdkafka's fetch position moves past every message it hands over.
+ * A message that is handed over but not handled (its partition paused, its handler failed, a
+ * batch left unresolved, a later message of a failed chunk) is fetched again: the partition is
+ * sought back to its first unhandled offset, and its messages are dropped until the seek is
+ * applied (the chunk's `seeked` record marks the point).
+ */
+const { decodeChunk } = require('./decode')
+const { Batch } = require('./batch')
+const { key } = require('./offsets')
+const { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
+const { CONSUMER_EVENTS: E } = require('./events')
+
+const CHUNK_MESSAGES = 50000
+/** kafkajs's retrier never retries these (nor an error whose `retriable` is false). */
+const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
+
+/** The crash for `e` now, or null when kafkajs would retry it. */
+function unrecoverable(e) {
+  if (e === null || e === undefined || (typeof e !== 'object' && typeof e !== 'function')) return null
+  if (e.retriable !== false && !UNRECOVERABLE.has(e.name)) return null
+  return new KafkaJSNonRetriableError(e, { cause: e.cause || e })
+}
+const POLL_WAIT_MS = 500
+
+/** kafkajs's retry delay for the `count`-th retry (randomised exponential backoff). */
+function retryDelay(retry, count) {
+  const base = Math.min(retry.initialRetryTime * retry.multiplier ** (count - 1), retry.maxRetryTime)
+  const jitter = base * retry.factor * (Math.random() * 2 - 1)
+  return Math.max(1, Math.round(Math.min(base + jitter, retry.maxRetryTime)))
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+class Runner {
+  constructor(opts) {
+    Object.assign(this, opts) // consumer, native, offsets, emitter, logger, groupId, handlers, settings
+    this.running = false
+    this.assignment = new Map() // key -> { topic, partition }
+    this.pendingSeeks = new Map() // key -> [{ offset, user }]
+    this.memberId = ''
+    this.generation = 0
+    this.failures = 0
+    this.lastHeartbeat = 0
+    this.inFlight = 0
+    this.joinStarted = Date.now()
+  }
+
+  /**
+   * Starts the loop; resolves once the group is joined, or the loop ended first, or `bound` ms
+   * passed (the group unreachable: the loop goes on joining in the background, as kafkajs's
+   * restarts do, and run() still settles).
+   */
+  async start(bound) {
+    this.running = true
+    let joined
+    this.joined = new Promise((resolve) => {
+      joined = resolve
+    })
+    this.onJoined = joined
+    this.loopDone = this.loop()
+    let timer
+    const late = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(true), bound)
+    })
+    try {
+      const timedOut = await Promise.race([this.joined, this.loopDone, late])
+      if (timedOut === true)
+        this.logger.warn(`The group was not joined within ${bound} ms; consuming starts when it is`, {
+          groupId: this.groupId,
+        })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Ends the loop: waits for the handlers in flight up to `bound` ms. */
+  async stop(bound) {
+    this.running = false
+    this.onJoined()
+    let timer
+    await Promise.race([this.loopDone, new Promise((r) => (timer = setTimeout(r, bound)))])
+    clearTimeout(timer)
+  }
+
+  /** One poll; its Promise never rejects unhandled (the loop may leave it behind when stopping). */
+  pollNext() {
+    this.emitter.emit(E.FETCH_START, {})
+    const started = Date.now()
+    const polled = this.native
+      .poll(CHUNK_MESSAGES, this.settings.values.maxBytes, POLL_WAIT_MS)
+      .then((chunk) => ({ chunk, started }))
+    polled.catch(() => {})
+    return polled
+  }
+
+  /**
+   * Polls and handles chunks. The next poll runs while a chunk is handled (JS is "busy"); a
+   * revocation that poll meets waits natively until the chunk is done and its offsets stored.
+   */
+  async loop() {
+    let next = null
+    while (this.running) {
+      try {
+        if (next === null) {
+          this.offsets.flushStore()
+          next = this.pollNext()
+        }
+        const { chunk, started } = await next
+        next = null
+        if (!this.running) return
+        const records = decodeChunk(chunk)
+        this.native.setBusy(true)
+        next = this.pollNext()
+        try {
+          await this.process(records, started)
+        } finally {
+          this.offsets.flushStore()
+          this.native.setBusy(false)
+        }
+      } catch (e) {
+        if (!this.running) return
+        const fatal = unrecoverable(e)
+        if (fatal) {
+          this.running = false
+          this.onJoined()
+          this.consumer._onCrash(fatal)
+          return
+        }
+        this.failures++
+        const retry = this.settings.retry
+        if (this.failures > retry.retries) {
+          const retryTime = retryDelay(retry, this.failures)
+          this.running = false
+          this.onJoined()
+          this.consumer._onCrash(new KafkaJSNumberOfRetriesExceeded(e, { retryCount: this.failures - 1, retryTime }))
+          return
+        }
+        const delay = retryDelay(retry, this.failures)
+        this.logger.error(`Error when handling messages, retrying in ${delay} ms`, {
+          groupId: this.groupId,
+          error: e && e.message !== undefined ? e.message : String(e),
+          retryCount: this.failures,
+        })
+        await sleep(delay)
+      }
+    }
+  }
+
+  /** The records of one chunk, in order. Throws the first handler failure, after the rest is applied. */
+  async process(records, started) {
+    // Messages of a partition revoked later in the same chunk were already given up.
+    const revoked = new Set()
+    const stale = new Array(records.length).fill(false)
+    for (let i = records.length - 1; i >= 0; i--) {
+      const r = records[i]
+      if (r.kind === 'revoke') for (const p of r.partitions) revoked.add(key(p.topic, p.partition))
+      else if (r.kind === 'assign') for (const p of r.partitions) revoked.delete(key(p.topic, p.partition))
+      else if (r.kind === 'message' && revoked.has(key(r.topic, r.partition))) stale[i] = true
+    }
+    let failure = null
+    let handled = false
+    let segment = []
+    const flush = async () => {
+      if (segment.length === 0) return
+      const messages = segment
+      segment = []
+      try {
+        await this.handle(messages, started)
+        handled = true
+      } catch (e) {
+        failure = failure || { error: e }
+      }
+    }
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]
+      if (r.kind === 'message') {
+        if (stale[i]) continue
+        if (failure || !this.accept(r)) this.drop(r)
+        else segment.push(r)
+      } else {
+        await flush()
+        await this.onGroupEvent(r)
+      }
+    }
+    await flush()
+    if (failure) throw failure.error
+    // Retries count consecutive failures: messages handled without one end the streak.
+    if (handled) this.failures = 0
+  }
+
+  accept(r) {
+    const k = key(r.topic, r.partition)
+    if (!this.assignment.has(k) || this.pendingSeeks.has(k)) return false
+    return !this.consumer._isPaused(r.topic, r.partition)
+  }
+
+  /** A message handed over but not handled: fetch it again later. */
+  drop(r) {
+    const k = key(r.topic, r.partition)
+    if (!this.assignment.has(k) || this.pendingSeeks.has(k)) return
+    this.seek(r.topic, r.partition, r.message.offset, false)
+  }
+
+  seek(topic, partition, offset, user) {
+    const k = key(topic, partition)
+    if (!this.pendingSeeks.has(k)) this.pendingSeeks.set(k, [])
+    this.pendingSeeks.get(k).push({ offset: String(offset), user })
+    this.native.seek(topic, partition, Number(offset))
+  }
+
+  /** The partition was revoked, or sought, since `generation`: its messages in hand are stale. */
+  isMoved(k, generation) {
+    return this.pendingSeeks.has(k) || !this.assignment.has(k) || generation !== this.generation
+  }
+
+  /** kafkajs's isStale(), and the check before each message: stopped, or moved. */
+  isStale(k, generation) {
+    return !this.running || this.isMoved(k, generation)
+  }
+
+  async onGroupEvent(r) {
+    switch (r.kind) {
+      case 'assign': {
+        if (this.settings.protocol !== 'cooperative') this.assignment.clear()
+        for (const p of r.partitions) this.assignment.set(key(p.topic, p.partition), p)
+        this.memberId = r.memberId
+        this.generation++
+        const memberAssignment = {}
+        for (const { topic, partition } of this.assignment.values()) {
+          if (!memberAssignment[topic]) memberAssignment[topic] = []
+          memberAssignment[topic].push(partition)
+        }
+        for (const list of Object.values(memberAssignment)) list.sort((a, b) => a - b)
+        this.emitter.emit(E.GROUP_JOIN, {
+          duration: Date.now() - this.joinStarted,
+          groupId: this.groupId,
+          isLeader: false,
+          leaderId: null,
+          groupProtocol: this.settings.props['partition.assignment.strategy'],
+          memberId: this.memberId,
+          memberAssignment,
+        })
+        this.onJoined()
+        break
+      }
+      case 'revoke':
+        this.emitter.emit(E.REBALANCING, { groupId: this.groupId, memberId: this.memberId })
+        this.joinStarted = Date.now()
+        for (const p of r.partitions) {
+          const k = key(p.topic, p.partition)
+          this.assignment.delete(k)
+          this.pendingSeeks.delete(k)
+        }
+        this.offsets.clear(r.partitions)
+        this.generation++
+        break
+      case 'seeked':
+        await this.onSeeked(r)
+        break
+      case 'error': {
+        const error = errorForCode(r.code, r.name, r.message)
+        this.logger.warn(`Consumer error: ${r.name}: ${r.message}`, { groupId: this.groupId, code: r.code })
+        if (r.name === 'FATAL') throw error
+        break
+      }
+    }
+  }
+
+  async onSeeked(r) {
+    const k = key(r.topic, r.partition)
+    const queue = this.pendingSeeks.get(k)
+    const seek = queue && queue.shift()
+    if (queue && queue.length === 0) this.pendingSeeks.delete(k)
+    // kafkajs: a seek asked by the app moves the committed offset too (or the resolved one).
+    if (!seek || !seek.user || !this.assignment.has(k) || Number(r.offset) < 0) return
+    if (this.offsets.autoCommit) {
+      this.offsets.clear([r])
+      await this.offsets
+        .commitOffsets({ topics: [{ topic: r.topic, partitions: [{ partition: r.partition, offset: r.offset }] }] })
+        .catch((e) => this.logger.warn(`Committing the sought offset failed: ${e.message}`, { groupId: this.groupId }))
+    } else {
+      this.offsets.setResolved(r.topic, r.partition, r.offset)
+    }
+  }
+
+  /** One segment of messages: batches per partition, then kafkajs's commit after the batches. */
+  async handle(records, started) {
+    const batches = new Map()
+    for (const r of records) {
+      const k = key(r.topic, r.partition)
+      if (!batches.has(k)) batches.set(k, { topic: r.topic, partition: r.partition, messages: [] })
+      batches.get(k).messages.push(r.message)
+    }
+    const list = [...batches.values()]
+    const hw = this.native.highWatermarks(
+      list.map((b) => b.topic),
+      list.map((b) => b.partition),
+    )
+    this.emitter.emit(E.FETCH, { numberOfBatches: list.length, duration: Date.now() - started })
+    let failure = null
+    let next = 0
+    const worker = async () => {
+      while (next < list.length) {
+        const i = next++
+        const b = list[i]
+        const batch = new Batch(b.topic, b.partition, b.messages, String(hw[i]))
+        if (failure) {
+          this.drop({ topic: b.topic, partition: b.partition, message: b.messages[0] })
+          continue
+        }
+        try {
+          await this.handleBatch(batch, () => failure !== null)
+        } catch (e) {
+          failure = failure || { error: e }
+        }
+      }
+    }
+    const workers = []
+    for (let i = 0; i < Math.min(this.concurrency, list.length); i++) workers.push(worker())
+    await Promise.all(workers)
+    if (failure) {
+      await this.autoCommit()
+      throw failure.error
+    }
+    await this.autoCommit()
+  }
+
+  async autoCommit() {
+    if (!this.running) return
+    try {
+      await this.offsets.autoCommitOffsets()
+    } catch (e) {
+      this.logger.warn(`Committing offsets failed: ${e.message}`, { groupId: this.groupId })
+    }
+  }
+
+  batchPayload(batch) {
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      highWatermark: batch.highWatermark,
+      offsetLag: batch.offsetLag(),
+      offsetLagLow: batch.offsetLagLow(),
+      batchSize: batch.messages.length,
+      firstOffset: batch.firstOffset(),
+      lastOffset: batch.lastOffset(),
+    }
+  }
+
+  async handleBatch(batch, failedElsewhere) {
+    const { topic, partition } = batch
+    const k = key(topic, partition)
+    const generation = this.generation
+    const payload = this.batchPayload(batch)
+    const startedAt = Date.now()
+    this.emitter.emit(E.START_BATCH_PROCESS, payload)
+    const pause = () => {
+      this.consumer.pause([{ topic, partitions: [partition] }])
+      return () => this.consumer.resume([{ topic, partitions: [partition] }])
+    }
+    const heartbeat = () => this.heartbeat()
+    this.inFlight++
+    try {
+      if (this.handlers.eachMessage) {
+        for (const message of batch.messages) {
+          if (this.isStale(k, generation) || failedElsewhere()) break
+          await this.handlers.eachMessage({ topic, partition, message, heartbeat, pause })
+          // A handled message counts even if the consumer stopped meanwhile (kafkajs resolves it).
+          if (this.isMoved(k, generation)) break
+          this.offsets.resolveNext(k, topic, partition, Number(message.offset) + 1)
+          const committing = this.offsets.commitOffsetsIfNecessary()
+          if (committing !== undefined) await committing
+          if (this.consumer._isPaused(topic, partition)) break
+        }
+      } else {
+        await this.handlers.eachBatch({
+          batch,
+          resolveOffset: (offset) => {
+            if (!this.isMoved(k, generation)) this.offsets.resolveOffset({ topic, partition, offset })
+          },
+          heartbeat,
+          pause,
+          commitOffsetsIfNecessary: (offsets) =>
+            offsets ? this.offsets.commitOffsets(offsets) : this.offsets.commitOffsetsIfNecessary(true),
+          uncommittedOffsets: () => this.offsets.uncommittedOffsets(),
+          isRunning: () => this.running,
+          isStale: () => this.isMoved(k, generation),
+        })
+        if (this.handlers.eachBatchAutoResolve && !this.isMoved(k, generation) && !batch.isEmpty())
+          this.offsets.resolveOffset({ topic, partition, offset: batch.lastOffset() })
+      }
+    } finally {
+      this.inFlight--
+      this.seekBack(batch, k, generation)
+    }
+    this.emitter.emit(E.END_BATCH_PROCESS, { ...payload, duration: Date.now() - startedAt })
+  }
+
+  /** After a batch: its messages not handled (resolved) are fetched again. */
+  seekBack(batch, k, generation) {
+    if (batch.isEmpty() || this.isStale(k, generation)) return
+    const first = Number(batch.firstOffset())
+    const last = Number(batch.lastOffset())
+    const resolved = this.offsets.resolved.get(k)
+    let next = resolved ? resolved.next : first
+    if (next < first || next > last + 1) next = first
+    if (next <= last) this.seek(batch.topic, batch.partition, next, false)
+  }
+
+  /** librdkafka heartbeats on its own; kafkajs's heartbeat() only reports (at most once per interval). */
+  async heartbeat() {
+    const now = Date.now()
+    if (now - this.lastHeartbeat < this.settings.values.heartbeatInterval) return
+    this.lastHeartbeat = now
+    this.emitter.emit(E.HEARTBEAT, {
+      groupId: this.groupId,
+      memberId: this.memberId,
+      groupGenerationId: this.generation,
+    })
+  }
+}
+
+module.exports = { Runner, retryDelay }

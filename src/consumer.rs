@@ -1,0 +1,347 @@
+//! The native consumer: one librdkafka group consumer per JS consumer, and the napi methods of
+//! [`NativeConsumer`]. Each step has its own file:
+//!
+//! - [`poll`]: one blocking poll on a tokio blocking thread fills one chunk.
+//! - [`chunk`]: the chunk's wire format (messages, rebalances, errors, applied seeks, in order).
+//! - [`rebalance`]: the rebalance callback and the state it shares (pauses, seeks, fromBeginning).
+//! - [`offsets`]: storing offsets of handled messages and committing them.
+//! - [`group`]: topic names and the group's description.
+//!
+//! # The consume path
+//! JS asks for a chunk with `poll` (an async call: the Promise settles on the JS thread, the
+//! waiting happens on a blocking thread of napi's tokio runtime, never on the event loop). One
+//! poll is in flight at a time; it runs while JS handles the previous chunk (`set_busy`). The chunk is one buffer, decoded in JS: no native call and no
+//! allocation across the boundary per message.
+//!
+//! # Offsets
+//! `enable.auto.commit` and `enable.auto.offset.store` are forced off: JS stores the offset of a
+//! message once its handler has finished, and commits when kafkajs's rules say so. Nothing
+//! unhandled is ever committed (at-least-once).
+//!
+//! # Closing
+//! `close` stops the poll loop (within one poll slice), then destroys the consumer off the JS
+//! thread: librdkafka leaves the group, which revokes the assignment, which commits the stored
+//! offsets first (when asked to).
+
+mod chunk;
+mod group;
+mod offsets;
+mod poll;
+mod rebalance;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Buffer, Function, PromiseRaw};
+use napi::Env;
+use napi_derive::napi;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+use crate::config::{client_config, is_secret, redact};
+use crate::error::{NativeError, NativeResult};
+use crate::events::EventSink;
+use crate::producer::lock;
+pub use group::{GroupDescription, GroupMember};
+use poll::{poll_chunk, Bounds};
+use rebalance::{tpl_of, ConsumerCtx, GroupState};
+
+type Inner = BaseConsumer<ConsumerCtx>;
+
+/// A librdkafka group consumer with kafkajs-free inputs and outputs.
+#[napi]
+pub struct NativeConsumer {
+  consumer: Mutex<Option<Arc<Inner>>>,
+  state: Arc<Mutex<GroupState>>,
+  idle: Arc<Condvar>,
+  sink: Arc<EventSink>,
+  closed: Arc<AtomicBool>,
+  /// Held by the poll in flight; `close` takes it before destroying the consumer.
+  polling: Arc<Mutex<()>>,
+  group_id: String,
+}
+
+fn blocking_error(e: tokio::task::JoinError) -> NativeError {
+  NativeError::State(format!("consumer task failed: {e}"))
+}
+
+impl NativeConsumer {
+  fn inner(&self) -> NativeResult<Arc<Inner>> {
+    lock(&self.consumer)
+      .clone()
+      .ok_or_else(|| NativeError::State("The consumer is disconnected".into()))
+  }
+
+  /// Runs `f` on a blocking thread with the consumer, settling a Promise with its result.
+  fn blocking<'env, T, F>(&self, env: &'env Env, f: F) -> napi::Result<PromiseRaw<'env, T>>
+  where
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+    F: FnOnce(&Inner) -> NativeResult<T> + Send + 'static,
+  {
+    let inner = self.inner();
+    env.spawn_future(async move {
+      let inner = inner?;
+      let r = tokio::task::spawn_blocking(move || f(&inner)).await.map_err(blocking_error)?;
+      Ok(r?)
+    })
+  }
+}
+
+#[napi]
+impl NativeConsumer {
+  /// `config`: librdkafka properties, `group.id` included. Auto commit and auto offset store are
+  /// forced off (see the module comment).
+  #[napi(constructor)]
+  pub fn new(config: HashMap<String, String>) -> napi::Result<Self> {
+    let mut base: Vec<(String, String)> = config.into_iter().collect();
+    base.retain(|(k, _)| k != "enable.auto.commit" && k != "enable.auto.offset.store");
+    base.push(("enable.auto.commit".into(), "false".into()));
+    base.push(("enable.auto.offset.store".into(), "false".into()));
+    base.sort();
+    let group_id = base
+      .iter()
+      .find(|(k, _)| k == "group.id")
+      .map(|(_, v)| v.clone())
+      .ok_or_else(|| NativeError::Config("group.id is required".into()))?;
+    let secrets = base.iter().filter(|(k, v)| is_secret(k) && !v.is_empty()).map(|(_, v)| v.clone()).collect();
+    let sink = Arc::new(EventSink::new(secrets));
+    let state = Arc::new(Mutex::new(GroupState::default()));
+    let idle = Arc::new(Condvar::new());
+    let ctx = ConsumerCtx {
+      sink: sink.clone(),
+      state: state.clone(),
+      idle: idle.clone(),
+    };
+    let cfg = client_config(&base, &[])?;
+    let inner: Inner = cfg.create_with_context(ctx).map_err(|e| match NativeError::from(e) {
+      NativeError::Config(m) => NativeError::Config(redact(&m, &base)),
+      other => other,
+    })?;
+    Ok(NativeConsumer {
+      consumer: Mutex::new(Some(Arc::new(inner))),
+      state,
+      idle,
+      sink,
+      closed: Arc::new(AtomicBool::new(false)),
+      polling: Arc::new(Mutex::new(())),
+      group_id,
+    })
+  }
+
+  /// Receives librdkafka logs and client errors as JSON strings. Never keeps the process alive.
+  #[napi]
+  pub fn set_event_listener(&self, listener: Function<String, ()>) -> napi::Result<()> {
+    self.sink.set_listener(listener)
+  }
+
+  #[napi]
+  pub fn clear_event_listener(&self) {
+    self.sink.clear_listener();
+  }
+
+  /// SASL/OAUTHBEARER: `provider(requestId)` is called whenever librdkafka needs a token.
+  #[napi]
+  pub fn set_token_provider(&self, provider: Function<u32, ()>, timeout_ms: u32) -> napi::Result<()> {
+    self.sink.set_token_provider(provider, Duration::from_millis(timeout_ms as u64))
+  }
+
+  /// `lifetime_ms`: when the token expires, in ms since the epoch.
+  #[napi]
+  pub fn resolve_token(&self, request_id: u32, token: String, principal: String, lifetime_ms: f64) {
+    let t = rdkafka::client::OAuthToken {
+      token,
+      principal_name: principal,
+      lifetime_ms: lifetime_ms as i64,
+    };
+    self.sink.settle_token(request_id, Ok(t));
+  }
+
+  #[napi]
+  pub fn reject_token(&self, request_id: u32, message: String) {
+    self.sink.settle_token(request_id, Err(message));
+  }
+
+  /// Every topic name in the cluster (also proves that a broker answers).
+  #[napi(ts_return_type = "Promise<string[]>")]
+  pub fn topics<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
+    self.blocking(env, move |c| group::topic_names(c, Duration::from_millis(timeout_ms as u64)))
+  }
+
+  /// Subscribes to exactly `topics` (replacing any earlier subscription). Partitions of
+  /// `from_beginning` topics start at the beginning where the group has no committed offset.
+  #[napi]
+  pub fn subscribe(&self, topics: Vec<String>, from_beginning: Vec<String>) -> napi::Result<()> {
+    let c = self.inner()?;
+    lock(&self.state).from_beginning = from_beginning.into_iter().collect();
+    let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+    c.subscribe(&names).map_err(NativeError::from)?;
+    Ok(())
+  }
+
+  /// Leaves the group (the assignment is revoked, committing stored offsets when asked to).
+  #[napi]
+  pub fn unsubscribe(&self) -> napi::Result<()> {
+    self.inner()?.unsubscribe();
+    Ok(())
+  }
+
+  /// Whether the stored offsets are committed before partitions are revoked (kafkajs's
+  /// autoCommit), and how long a revocation waits for JS to finish the chunk it handles.
+  #[napi]
+  pub fn set_commit_on_revoke(&self, on: bool, wait_ms: u32) {
+    let mut s = lock(&self.state);
+    s.commit_on_revoke = on;
+    s.revoke_wait = Duration::from_millis(wait_ms as u64);
+  }
+
+  /// JS is handling a chunk (true) or done with it, its offsets stored (false). A revocation
+  /// waits for false (see `rebalance`).
+  #[napi]
+  pub fn set_busy(&self, busy: bool) {
+    lock(&self.state).busy = busy;
+    if !busy {
+      self.idle.notify_all();
+    }
+  }
+
+  /// The next chunk (layout in `chunk`): waits up to `timeout_ms` for the first record, then takes
+  /// what is already fetched, up to `max_messages` messages or about `max_bytes` bytes. Empty when
+  /// nothing came, or when the consumer is closing.
+  #[napi(ts_return_type = "Promise<Buffer>")]
+  pub fn poll<'env>(&self, env: &'env Env, max_messages: u32, max_bytes: u32, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, Buffer>> {
+    let inner = self.inner();
+    let (state, closed, polling) = (self.state.clone(), self.closed.clone(), self.polling.clone());
+    let bounds = Bounds {
+      max_messages: max_messages.max(1) as usize,
+      max_bytes: max_bytes.max(1) as usize,
+      wait: Duration::from_millis(timeout_ms as u64),
+    };
+    env.spawn_future(async move {
+      let inner = inner?;
+      let buf = tokio::task::spawn_blocking(move || {
+        let _polling = lock(&polling);
+        let chunk = poll_chunk(&inner, &state, &closed, &bounds);
+        drop(inner);
+        chunk
+      })
+      .await
+      .map_err(blocking_error)?;
+      Ok(Buffer::from(buf))
+    })
+  }
+
+  /// Stores the offsets (next to read) of handled messages; returns how many were refused
+  /// (partitions no longer assigned).
+  #[napi]
+  pub fn store_offsets(&self, topics: Vec<String>, partitions: Vec<i32>, offsets: Vec<i64>) -> napi::Result<u32> {
+    let c = self.inner()?;
+    let tpl = offsets::offsets_tpl(&topics, &partitions, &offsets)?;
+    Ok(offsets::store(&c, &tpl))
+  }
+
+  /// Commits the given offsets, or (all three empty) every stored offset.
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn commit<'env>(&self, env: &'env Env, topics: Vec<String>, partitions: Vec<i32>, offsets: Vec<i64>) -> napi::Result<PromiseRaw<'env, ()>> {
+    let tpl = offsets::offsets_tpl(&topics, &partitions, &offsets)?;
+    self.blocking(env, move |c| offsets::commit(c, &tpl))
+  }
+
+  /// Moves `topic`/`partition` to `offset` (-2 earliest, -1 latest). Applied by the poll thread,
+  /// in order with the fetched messages (a seeked record marks the point); a partition not
+  /// assigned yet starts there when it is assigned.
+  #[napi]
+  pub fn seek(&self, topic: String, partition: i32, offset: i64) {
+    lock(&self.state).seeks.push((topic, partition, offset));
+  }
+
+  /// Pauses fetching from `partitions` of `topic` (every partition when absent), now and after
+  /// any later assignment.
+  #[napi]
+  pub fn pause(&self, topic: String, partitions: Option<Vec<i32>>) -> napi::Result<()> {
+    let c = self.inner()?;
+    let list: Vec<(String, i32)> = {
+      let mut s = lock(&self.state);
+      match partitions {
+        None => {
+          s.paused_topics.insert(topic.clone());
+        }
+        Some(ps) => s.paused.extend(ps.into_iter().map(|p| (topic.clone(), p))),
+      }
+      s.assigned.iter().filter(|(t, p)| s.is_paused(t, *p)).cloned().collect()
+    };
+    if !list.is_empty() {
+      c.pause(&tpl_of(&list)).map_err(NativeError::from)?;
+    }
+    Ok(())
+  }
+
+  /// Resumes `partitions` of `topic` (every partition when absent).
+  #[napi]
+  pub fn resume(&self, topic: String, partitions: Option<Vec<i32>>) -> napi::Result<()> {
+    let c = self.inner()?;
+    let list: Vec<(String, i32)> = {
+      let mut s = lock(&self.state);
+      let assigned: Vec<(String, i32)> = s.assigned.iter().filter(|(t, _)| *t == topic).cloned().collect();
+      match partitions {
+        None => {
+          s.paused_topics.remove(&topic);
+          s.paused.retain(|(t, _)| *t != topic);
+          assigned
+        }
+        Some(ps) => {
+          if s.paused_topics.remove(&topic) {
+            // The topic was paused as a whole: keep its other assigned partitions paused.
+            let keep: Vec<_> = assigned.iter().filter(|(_, p)| !ps.contains(p)).cloned().collect();
+            s.paused.extend(keep);
+          }
+          let list: Vec<_> = ps.into_iter().map(|p| (topic.clone(), p)).collect();
+          for k in &list {
+            s.paused.remove(k);
+          }
+          list.into_iter().filter(|k| s.assigned.contains(k)).collect()
+        }
+      }
+    };
+    if !list.is_empty() {
+      c.resume(&tpl_of(&list)).map_err(NativeError::from)?;
+    }
+    Ok(())
+  }
+
+  /// The high watermark of each partition as of its last fetch (-1 when unknown).
+  #[napi]
+  pub fn high_watermarks(&self, topics: Vec<String>, partitions: Vec<i32>) -> napi::Result<Vec<i64>> {
+    let c = self.inner()?;
+    Ok(group::cached_high_watermarks(&c, &topics, &partitions))
+  }
+
+  /// The group's description from its coordinator.
+  #[napi(ts_return_type = "Promise<GroupDescription>")]
+  pub fn describe_group<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, GroupDescription>> {
+    let group = self.group_id.clone();
+    self.blocking(env, move |c| group::describe(c, &group, Duration::from_millis(timeout_ms as u64)))
+  }
+
+  /// Stops polling, leaves the group (committing stored offsets first when asked to) and destroys
+  /// the consumer, off the JS thread. Safe to call more than once.
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+    self.closed.store(true, Ordering::Release);
+    lock(&self.state).closing = true;
+    self.idle.notify_all();
+    let inner = lock(&self.consumer).take();
+    let polling = self.polling.clone();
+    env.spawn_future(async move {
+      tokio::task::spawn_blocking(move || {
+        // The poll in flight ends within one slice; then this is the last reference, and dropping
+        // it closes the consumer (rust-rdkafka serves the final revocation while closing).
+        let _polling = lock(&polling);
+        drop(inner);
+      })
+      .await
+      .map_err(blocking_error)?;
+      Ok(())
+    })
+  }
+}

@@ -1,0 +1,86 @@
+//! Cluster and group metadata for the consumer: the topic names (kafkajs resolves a RegExp
+//! subscription against them) and the description of the consumer's group.
+
+use std::time::Duration;
+
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+use super::rebalance::ConsumerCtx;
+use crate::error::{NativeError, NativeResult};
+
+#[napi(object)]
+pub struct GroupMember {
+  pub member_id: String,
+  pub client_id: String,
+  pub client_host: String,
+  /// The member's subscription metadata, as the broker keeps it.
+  pub member_metadata: Buffer,
+  /// The member's assignment, as the broker keeps it.
+  pub member_assignment: Buffer,
+}
+
+#[napi(object)]
+pub struct GroupDescription {
+  pub group_id: String,
+  /// "Stable", "PreparingRebalance", "CompletingRebalance", "Empty", "Dead".
+  pub state: String,
+  /// The assignment strategy chosen for the group ("roundrobin", "cooperative-sticky", ...).
+  pub protocol: String,
+  pub protocol_type: String,
+  pub members: Vec<GroupMember>,
+}
+
+/// Every topic name in the cluster.
+pub fn topic_names(c: &BaseConsumer<ConsumerCtx>, timeout: Duration) -> NativeResult<Vec<String>> {
+  let md = c.fetch_metadata(None, timeout)?;
+  Ok(md.topics().iter().map(|t| t.name().to_string()).collect())
+}
+
+/// kafkajs's `describeGroup` from librdkafka's group list (DescribeGroups).
+pub fn describe(c: &BaseConsumer<ConsumerCtx>, group: &str, timeout: Duration) -> NativeResult<GroupDescription> {
+  let list = c.fetch_group_list(Some(group), timeout)?;
+  let g = list
+    .groups()
+    .iter()
+    .find(|g| g.name() == group)
+    .ok_or_else(|| NativeError::State(format!("group {group} was not described by the coordinator")))?;
+  Ok(GroupDescription {
+    group_id: g.name().to_string(),
+    state: g.state().to_string(),
+    protocol: g.protocol().to_string(),
+    protocol_type: g.protocol_type().to_string(),
+    members: g
+      .members()
+      .iter()
+      .map(|m| GroupMember {
+        member_id: m.id().to_string(),
+        client_id: m.client_id().to_string(),
+        client_host: m.client_host().to_string(),
+        member_metadata: m.metadata().unwrap_or_default().to_vec().into(),
+        member_assignment: m.assignment().unwrap_or_default().to_vec().into(),
+      })
+      .collect(),
+  })
+}
+
+/// The high watermark of each partition as of its last fetch response (librdkafka's cached
+/// value, no request), -1 when unknown: kafkajs's `batch.highWatermark`.
+pub fn cached_high_watermarks(c: &BaseConsumer<ConsumerCtx>, topics: &[String], partitions: &[i32]) -> Vec<i64> {
+  topics
+    .iter()
+    .zip(partitions)
+    .map(|(t, p)| {
+      let Ok(name) = std::ffi::CString::new(t.as_str()) else { return -1 };
+      let (mut low, mut high) = (-1i64, -1i64);
+      // SAFETY: a live client, a NUL-terminated topic name, and two out-parameters.
+      let err = unsafe { rdkafka::bindings::rd_kafka_get_watermark_offsets(c.client().native_ptr(), name.as_ptr(), *p, &mut low, &mut high) };
+      if err == rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR {
+        high
+      } else {
+        -1
+      }
+    })
+    .collect()
+}
