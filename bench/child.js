@@ -12,7 +12,7 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { monitorEventLoopDelay } = require('node:perf_hooks')
-const { median } = require('./clients/util')
+const { median, payloadOf } = require('./clients/util')
 
 const [clientId, planFile, resultFile] = process.argv.slice(2)
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'))
@@ -61,11 +61,6 @@ async function saturate(send, workers, per, seconds, max) {
   }
   await Promise.all(Array.from({ length: workers }, loop))
   return { messages: started, seconds: now() - t0 }
-}
-
-/** The same payload bytes in every client (and in the floor and the Java producer). */
-function payloadOf(size) {
-  return Buffer.alloc(size, 0).map((_, i) => (i * 31) % 251)
 }
 
 const on = (w) => !plan.workloads || plan.workloads.includes(w)
@@ -190,6 +185,154 @@ async function runKeyed(c, out) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// consumer workloads (plan.consumer): C1 eachMessage, C2 eachBatch, time to first message
+
+let groups = 0
+
+/**
+ * One consumer in a new group reads `topic` from the beginning until it has `expected` messages.
+ * Timed from `start()` (subscribe + run) to the first message (toFirstMs), and from the first
+ * message to the last (msgsPerSec; CPU and event-loop delay over the same span). `received`
+ * counts everything the handler got until the consumer was closed: more than `expected` means
+ * duplicates (the topic holds exactly `expected`).
+ */
+async function consumeOnce(adapter, { topic, expected, batch, size }) {
+  const p = plan.consumer
+  const groupId = `${p.groupPrefix}-${++groups}`
+  const c = await adapter.createConsumer({ brokers: plan.brokers, topic, groupId, batch })
+  const h = monitorEventLoopDelay({ resolution: plan.eldResolutionMs })
+  let count = 0
+  let bytes = 0
+  let finished = false
+  const t = {}
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        finished = true
+        reject(new Error(`${count} of ${expected} messages after ${p.timeoutSeconds} s`))
+      }, p.timeoutSeconds * 1000)
+      const onMessages = (n, b) => {
+        if (count === 0) {
+          t.firstCount = n
+          t.first = now()
+          t.cpu0 = cpuSeconds()
+          h.enable()
+        }
+        count += n
+        bytes += b
+        if (count >= expected && !finished) {
+          t.last = now()
+          t.cpu1 = cpuSeconds()
+          h.disable()
+          finished = true
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+      t.start = now()
+      Promise.resolve()
+        .then(() => c.start(onMessages))
+        .catch((e) => {
+          if (finished) return
+          finished = true
+          clearTimeout(timer)
+          reject(e)
+        })
+    })
+  } finally {
+    h.disable()
+    await Promise.race([
+      Promise.resolve()
+        .then(() => c.close())
+        .catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, 30000).unref()),
+    ])
+  }
+  // The clock starts when the first message (C2: the first batch) reaches the handler, so the
+  // messages counted are those after it: what arrived during the measured span.
+  const seconds = t.last - t.first
+  const measured = expected - t.firstCount
+  const valid = measured > 0 && seconds > 0
+  return {
+    settings: c.settings,
+    msgsPerSec: valid ? measured / seconds : null,
+    mbPerSec: valid ? (measured * size) / seconds / 1e6 : null,
+    cpuPerMillion: valid ? ((t.cpu1 - t.cpu0) / measured) * 1e6 : null,
+    eldP99: h.percentile(99) / 1e6,
+    eldMax: h.max / 1e6,
+    toFirstMs: (t.first - t.start) * 1000,
+    seconds,
+    firstBatch: t.firstCount,
+    messages: expected,
+    received: count,
+    bytesOk: bytes >= expected * size,
+  }
+}
+
+/** A run's figures: the median of each numeric figure over its repetitions. */
+function summarise(reps) {
+  const out = {}
+  for (const k of Object.keys(reps[0] || {}))
+    if (reps.some((r) => typeof r[k] === 'number')) out[k] = median(reps.map((r) => r[k]))
+  out.reps = reps.map(({ settings, ...r }) => r)
+  if (reps[0] && reps[0].settings) out.settings = reps[0].settings
+  const extra = reps.find((r) => r.received > r.messages)
+  if (extra) out.duplicates = `received ${extra.received} of ${extra.messages} messages (duplicates)`
+  return out
+}
+
+/** Time to first message, then C1/C2 for every (size, partitions) topic; results into `result.consumer`. */
+async function runConsumers(result) {
+  const p = plan.consumer
+  const adapter = require(path.join(__dirname, 'clients', `${clientId}.js`))
+  const out = { ttfm: null, runs: [] }
+  result.consumer = out
+  if (!adapter.createConsumer) {
+    out.error = 'this client has no consumer adapter'
+    return
+  }
+  if (!result.version) {
+    // The version (and the library's label) come from the producer side of the adapter, which
+    // is created here without connecting.
+    try {
+      result.version = (await adapter.create({ brokers: plan.brokers, topic: p.ttfm.topics[0] })).version
+    } catch (e) {
+      out.error = `cannot load: ${errorText(e)}`
+      return
+    }
+  }
+  const reps = []
+  try {
+    for (const topic of p.ttfm.topics) {
+      const r = await consumeOnce(adapter, { topic, expected: p.ttfm.messages, batch: false, size: p.ttfm.size })
+      reps.push({ toFirstMs: r.toFirstMs, received: r.received, messages: r.messages })
+      tick('time to first message')
+    }
+    out.ttfm = summarise(reps)
+  } catch (e) {
+    out.ttfm = { error: errorText(e), reps }
+  }
+  save(result)
+  for (const w of p.workloads)
+    for (const { size, partitions, topic, messages } of p.topics) {
+      const run = { workload: w, size, partitions }
+      const label = `${w.toUpperCase()} ${size}B ${partitions}p`
+      const list = []
+      try {
+        for (let r = 0; r < p.reps; r++) {
+          list.push(await consumeOnce(adapter, { topic, expected: messages, batch: w === 'c2', size }))
+          tick(`${label} rep ${r + 1}`)
+        }
+        Object.assign(run, summarise(list))
+      } catch (e) {
+        Object.assign(run, { error: errorText(e), reps: list })
+      }
+      out.runs.push(run)
+      save(result)
+    }
+}
+
 function errorText(e) {
   const msg = (e && (e.message || String(e))) || 'unknown error'
   return msg.split('\n')[0].slice(0, 300)
@@ -213,21 +356,24 @@ async function idle(c, result) {
 
 async function main() {
   const result = { client: clientId, combos: [] }
+  const producing = plan.idle || (plan.combos && plan.combos.length > 0)
   let c
-  try {
-    const adapter = require(path.join(__dirname, 'clients', `${clientId}.js`))
-    c = await adapter.create({ brokers: plan.brokers, topic: plan.topic })
-    result.version = c.version
-    result.settings = c.settings
-    if (plan.idle) await idle(c, result)
-    else await c.connect()
-  } catch (e) {
-    result.error = `cannot load or connect: ${errorText(e)}`
+  if (producing) {
+    try {
+      const adapter = require(path.join(__dirname, 'clients', `${clientId}.js`))
+      c = await adapter.create({ brokers: plan.brokers, topic: plan.topic })
+      result.version = c.version
+      result.settings = c.settings
+      if (plan.idle) await idle(c, result)
+      else await c.connect()
+    } catch (e) {
+      result.error = `cannot load or connect: ${errorText(e)}`
+      save(result)
+      return 1
+    }
     save(result)
-    return 1
   }
-  save(result)
-  if (!plan.idle) {
+  if (producing && !plan.idle) {
     for (const combo of plan.combos) {
       result.combos.push(await runCombo(c, combo))
       save(result)
@@ -239,12 +385,22 @@ async function main() {
         save(result)
       }
   }
-  try {
-    await Promise.race([c.disconnect(), new Promise((resolve) => setTimeout(resolve, 30000).unref())])
-  } catch (e) {
-    result.disconnectError = errorText(e)
+  if (c) {
+    try {
+      await Promise.race([c.disconnect(), new Promise((resolve) => setTimeout(resolve, 30000).unref())])
+    } catch (e) {
+      result.disconnectError = errorText(e)
+    }
+    save(result)
   }
-  save(result)
+  if (plan.consumer && !plan.idle) {
+    try {
+      await runConsumers(result)
+    } catch (e) {
+      result.consumer = { ...(result.consumer || { runs: [] }), error: errorText(e) }
+    }
+    save(result)
+  }
   return 0
 }
 

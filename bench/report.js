@@ -95,6 +95,7 @@ function renderMarkdown(report) {
   )
   out.push('')
   const workloads = plan.workloads || ['w1', 'w2', 'w3']
+  const producing = plan.combos.length > 0 && workloads.length > 0
   const keyed = keyedKeys(plan)
   const described = {
     w1: `**W1** awaited single-message sends one at a time (${plan.w1.warmup} warm-up sends, then ${plan.w1.reps} × ${plan.w1.n}; a repetition stops after ${plan.w1.seconds} s, and [n] then gives the sends it measured)`,
@@ -104,10 +105,12 @@ function renderMarkdown(report) {
       ? `**W4** the same with keys (\`key-<i mod ${plan.w4.keys}>\`, each client's Java-compatible murmur2 partitioner) on a ${plan.w4.partitions.join('- and a ')}-partition topic`
       : '',
   }
+  const consumer = plan.consumer
   out.push(
-    `Workloads, for each message size and acks: ${workloads.map((w) => described[w]).join('; ')}. ` +
+    `${producing ? `Workloads, for each message size and acks: ${workloads.map((w) => described[w]).join('; ')}. ` : ''}` +
+      `${consumer ? `Consumer workloads: ${consumerDescription(consumer)}. ` : ''}` +
       `${plan.rounds > 1 ? `The whole sequence ran ${plan.rounds} times (every other time in reverse client order); every figure is the median of the repetitions of all rounds. ` : 'Every figure is the median of the repetitions. '}CPU is user+system time of the whole client process (all threads) per million messages; ` +
-      `event-loop delay is the p99 of \`monitorEventLoopDelay\` (${plan.eldResolutionMs} ms resolution) during W3 and W4. Method: bench/README.md.`,
+      `event-loop delay is the p99 of \`monitorEventLoopDelay\` (${plan.eldResolutionMs} ms resolution) during ${producing ? `W3 and W4${consumer ? ', and during each consume' : ''}` : 'each consume'}. Method: bench/README.md.`,
   )
   out.push('')
   out.push('## Clients')
@@ -116,18 +119,19 @@ function renderMarkdown(report) {
   out.push('|---|---|---|---|---:|---:|---:|---:|')
   for (const r of results) {
     const partial =
-      !r.error && (r.combos || []).some((c) => Object.keys(c).some((w) => /^w\d/.test(w) && c[w] && c[w].error))
+      !r.error &&
+      ((r.combos || []).some((c) => Object.keys(c).some((w) => /^w\d/.test(w) && c[w] && c[w].error)) ||
+        (r.consumer &&
+          (r.consumer.error || (r.consumer.ttfm && r.consumer.ttfm.error) || r.consumer.runs.some((x) => x.error))))
     const status = r.error
-      ? r.combos && r.combos.length
+      ? ran(r)
         ? `partial: ${r.error}`
         : `**failed**: ${r.error}`
       : partial
         ? 'ran, some workloads failed (see tables)'
         : 'ran'
-    const rss =
-      typeof r.maxRssKb === 'number' && r.combos && r.combos.length ? `${fmtNum(r.maxRssKb / 1024, 0)} MB` : '—'
-    const mb = (kb) =>
-      typeof kb === 'number' && kb > 0 && r.combos && r.combos.length ? `${fmtNum(kb / 1024, 0)} MB` : '—'
+    const rss = typeof r.maxRssKb === 'number' && ran(r) ? `${fmtNum(r.maxRssKb / 1024, 0)} MB` : '—'
+    const mb = (kb) => (typeof kb === 'number' && kb > 0 && ran(r) ? `${fmtNum(kb / 1024, 0)} MB` : '—')
     const idle = r.idle ? (r.idle.error ? `error: ${r.idle.error.slice(0, 60)}` : mb(r.idle.rssKb)) : '—'
     const settings = FLOOR_SETTINGS[r.id] || r.settings || '—'
     out.push(
@@ -138,10 +142,12 @@ function renderMarkdown(report) {
   out.push(
     `Peak RSS is the client process's maximum over all its workloads; *before W4* over W1-W3 only (the workloads run in that order). Idle producer RSS: a separate process that only creates and connects the client's producer, waits ${plan.idle ? plan.idle.seconds : 2} s and reads its RSS.`,
   )
-  out.push('')
-  out.push(
-    "Cells read *value (× kafkajs, % floor)*: × kafkajs above 1 is better than kafkajs; % floor is the share of the floor's performance reached (100 % = as good as the floor). For latency and CPU the ratios are inverted (lower value = better).",
-  )
+  if (producing) {
+    out.push('')
+    out.push(
+      "Cells read *value (× kafkajs, % floor)*: × kafkajs above 1 is better than kafkajs; % floor is the share of the floor's performance reached (100 % = as good as the floor). For latency and CPU the ratios are inverted (lower value = better).",
+    )
+  }
   const showW123 = workloads.some((w) => w !== 'w4')
   for (const combo of plan.combos) {
     out.push('')
@@ -245,6 +251,7 @@ function renderMarkdown(report) {
       out.push(`| ${comboName(combo)} | ${cells.join(' | ')} |`)
     }
   }
+  if (consumer) renderConsumers(out, results, plan)
   out.push('')
   out.push('Timings depend on the machine and on whatever else runs on it; no test asserts them.')
   out.push('')
@@ -252,6 +259,160 @@ function renderMarkdown(report) {
 }
 
 const partitionsOf = (w) => w.slice(3)
+
+/** Whether a client measured anything: producer combinations or consumer runs. */
+const ran = (r) => Boolean((r.combos && r.combos.length) || (r.consumer && (r.consumer.runs.length || r.consumer.ttfm)))
+
+const sizeName = (size) => (size >= 1024 ? `${size / 1024} KB` : `${size} B`)
+const topicName = (t) => `${sizeName(t.size)}, ${t.partitions} partition${t.partitions > 1 ? 's' : ''}`
+
+function consumerDescription(c) {
+  const names = { c1: '**C1** eachMessage', c2: '**C2** eachBatch' }
+  return (
+    `${c.workloads.map((w) => names[w]).join(' and ')}: a consumer in a new group reads a pre-filled topic from the beginning ` +
+    `(${c.topics.map((t) => `${topicName(t)}: ${fmtNum(t.messages, 0)} messages`).join('; ')}), ${c.reps} repetition${c.reps > 1 ? 's' : ''} per client and round, ` +
+    'the handler only adds up `message.value.length`; msg/s from the first message to the last, CPU and event-loop delay over the same span. ' +
+    `**Time to first message**: from \`subscribe()\` + \`run()\` (or the library's equivalent) to the first message, a new group on a fresh 1-partition topic of ${c.ttfm.messages} messages, ${c.ttfm.reps} repetition${c.ttfm.reps > 1 ? 's' : ''}`
+  )
+}
+
+/** A consumer run of one client, or null. */
+function consumerRun(r, w, t) {
+  const runs = r && r.consumer ? r.consumer.runs : []
+  return runs.find((x) => x.workload === w && x.size === t.size && x.partitions === t.partitions) || null
+}
+
+function consumerMetric(r, w, t, k) {
+  const run = consumerRun(r, w, t)
+  const v = run && run[k]
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
+/** The Consumers section: time to first message, C1/C2 per topic, kafka-napi against its peers. */
+function renderConsumers(out, results, plan) {
+  const c = plan.consumer
+  const rows = results.filter((r) => r.consumes)
+  const consumers = results.filter((r) => r.consumer)
+  const byId = Object.fromEntries(results.map((r) => [r.id, r]))
+  const kjs = byId.kafkajs
+  out.push('')
+  out.push('## Consumers')
+  out.push('')
+  out.push(
+    `${consumerDescription(c)}. Cells read *value (× kafkajs)*; for CPU and time the ratio is inverted (above 1 is better).`,
+  )
+  out.push('')
+  out.push('| client | consumer settings | time to first message, ms | repetitions, ms |')
+  out.push('|---|---|---:|---|')
+  const ttfmOf = (r) => {
+    const t = r && r.consumer && r.consumer.ttfm
+    return t && typeof t.toFirstMs === 'number' ? t.toFirstMs : null
+  }
+  for (const r of rows) {
+    const con = r.consumer
+    if (!con) {
+      out.push(`| ${escapeMd(r.label)} | failed (see Clients) | | |`)
+      continue
+    }
+    const t = con.ttfm
+    const settings = (con.runs.find((x) => x.settings) || {}).settings || '—'
+    const v = ttfmOf(r)
+    const cell =
+      con.error && !t
+        ? `error: ${escapeMd(con.error.slice(0, 80))}`
+        : t && t.error
+          ? `error: ${escapeMd(t.error.slice(0, 80))}`
+          : v === null
+            ? '—'
+            : `${fmtSig(v)} (${r.id === 'kafkajs' ? '1.00' : fmtSig(ratio(v, ttfmOf(kjs), false))}×)`
+    const reps = t && t.reps ? t.reps.map((x) => fmtSig(x.toFirstMs)).join(', ') : ''
+    out.push(
+      `| ${escapeMd(r.label)} | ${escapeMd(settings.replace(/; run\(\{ each\w+ \}\)$/, ''))} | ${cell} | ${reps} |`,
+    )
+  }
+  const names = { c1: 'C1 eachMessage', c2: 'C2 eachBatch' }
+  for (const t of c.topics) {
+    out.push('')
+    out.push(`### ${topicName(t)} (${fmtNum(t.messages, 0)} messages)`)
+    out.push('')
+    const head = c.workloads.flatMap((w) => [
+      `${names[w]} msg/s`,
+      `${w.toUpperCase()} MB/s`,
+      `${w.toUpperCase()} CPU s / 1M msgs`,
+      `${w.toUpperCase()} event-loop p99 ms`,
+    ])
+    out.push(`| client | ${head.join(' | ')} |`)
+    out.push(`|---|${head.map(() => '---:').join('|')}|`)
+    for (const r of rows) {
+      if (!r.consumer) {
+        out.push(
+          `| ${escapeMd(r.label)} | failed (see Clients) |${head
+            .slice(1)
+            .map(() => ' |')
+            .join('')}`,
+        )
+        continue
+      }
+      const cells = c.workloads.flatMap((w) => {
+        const run = consumerRun(r, w, t)
+        if (!run) return ['—', '', '', '']
+        if (run.error && !(run.reps && run.reps.length))
+          return [`error: ${escapeMd(run.error.slice(0, 80))}`, '', '', '']
+        const v = (k) => consumerMetric(r, w, t, k)
+        const withK = (k, higher, text) => {
+          const x = v(k)
+          if (x === null) return '—'
+          const rk = r.id === 'kafkajs' ? 1 : ratio(x, consumerMetric(kjs, w, t, k), higher)
+          return `${text(x)} (${rk === null ? '—' : `${fmtSig(rk)}×`})`
+        }
+        const flag = run.duplicates ? ` **${escapeMd(run.duplicates)}**` : ''
+        return [
+          withK('msgsPerSec', true, (x) => fmtNum(x, 0)) + flag,
+          v('mbPerSec') === null ? '—' : fmtNum(v('mbPerSec'), 1),
+          withK('cpuPerMillion', false, (x) => fmtNum(x, 2)),
+          v('eldP99') === null ? '—' : fmtSig(v('eldP99')),
+        ]
+      })
+      out.push(`| ${escapeMd(r.label)} | ${cells.join(' | ')} |`)
+    }
+  }
+  const napi = byId['kafka-napi']
+  if (!napi || !napi.consumer) return
+  out.push('')
+  out.push('### kafka-napi against its peers (consumers, msg/s)')
+  out.push('')
+  out.push(
+    "Per cell: kafka-napi, the best peer (kafkajs, @platformatic/kafka, Confluent's KafkaJS API, node-rdkafka), kafka-napi as a multiple of it and of kafkajs. #14's targets: at least 3× kafkajs in eachMessage, at least the best peer in eachBatch, time to first message no slower than kafkajs.",
+  )
+  out.push('')
+  out.push('| workload | topic | kafka-napi | best peer | × best peer | × kafkajs |')
+  out.push('|---|---|---:|---|---:|---:|')
+  const peers = consumers.filter((r) => r.id !== 'kafka-napi')
+  for (const w of c.workloads)
+    for (const t of c.topics) {
+      const v = consumerMetric(napi, w, t, 'msgsPerSec')
+      let best = null
+      for (const r of peers) {
+        const x = consumerMetric(r, w, t, 'msgsPerSec')
+        if (x !== null && (!best || x > best.v)) best = { v: x, label: r.label }
+      }
+      const times = (ref) => (v !== null && ref ? `${fmtSig(v / ref)}×` : '—')
+      out.push(
+        `| ${names[w]} | ${topicName(t)} | ${v === null ? '—' : fmtNum(v, 0)} | ${best ? `${fmtNum(best.v, 0)} (${escapeMd(best.label)})` : '—'} | ${times(best && best.v)} | ${times(consumerMetric(kjs, w, t, 'msgsPerSec'))} |`,
+      )
+    }
+  const tn = ttfmOf(napi)
+  const tk = ttfmOf(kjs)
+  let bestT = null
+  for (const r of peers) {
+    const x = ttfmOf(r)
+    if (x !== null && (!bestT || x < bestT.v)) bestT = { v: x, label: r.label }
+  }
+  const faster = (ref) => (tn !== null && ref ? `${fmtSig(ref / tn)}×` : '—')
+  out.push(
+    `| time to first message (ms, lower is better) | a fresh topic | ${tn === null ? '—' : fmtSig(tn)} | ${bestT ? `${fmtSig(bestT.v)} (${escapeMd(bestT.label)})` : '—'} | ${faster(bestT && bestT.v)} | ${faster(tk)} |`,
+  )
+}
 
 /** The W4 table of one combination: per keyed topic, msg/s (ratios), MB/s, CPU (ratios), event-loop p99. */
 function renderKeyed(out, results, combo, keyed, kjs, floor) {

@@ -6,11 +6,12 @@
  *
  *   node bench/run.js [--brokers host:port] [--quick] [--clients a,b,c] [--out bench/results]
  *                     [--reinstall] [--kafka-version 4.1.1] [--rounds n]
- *                     [--workloads W1,W2,W3,W4] [--sizes 100,1024] [--acks 1,-1]
+ *                     [--workloads W1,W2,W3,W4,C1,C2] [--sizes 100,1024] [--acks 1,-1]
  *
  * Each client runs in its own child process (bench/child.js, the floor binary, or the Java
  * producer of bench/java.js), one after the other, against its own fresh topics (1 partition for
- * W1-W3, 3 and 12 partitions for W4). Progress goes to stderr; the markdown table goes to stdout
+ * W1-W3, 3 and 12 partitions for W4). The consumer workloads (C1, C2) read topics that this
+ * process fills once per run with kafka-napi's producer, each repetition in a new group. Progress goes to stderr; the markdown table goes to stdout
  * and, with the raw JSON and an SVG chart, to --out (latest.* plus timestamped copies).
  */
 const fs = require('node:fs')
@@ -40,23 +41,32 @@ const CLIENTS = [
     optIn: true,
     packages: [],
   },
-  { id: 'kafka-napi', label: 'kafka-napi', kind: 'js', packages: [] },
-  { id: 'kafkajs', label: 'kafkajs', kind: 'js', packages: [] },
-  { id: 'platformatic', label: '@platformatic/kafka', kind: 'js', packages: ['@platformatic/kafka'] },
+  { id: 'kafka-napi', label: 'kafka-napi', kind: 'js', consumer: true, packages: [] },
+  { id: 'kafkajs', label: 'kafkajs', kind: 'js', consumer: true, packages: [] },
+  {
+    id: 'platformatic',
+    label: '@platformatic/kafka',
+    kind: 'js',
+    consumer: true,
+    packages: ['@platformatic/kafka'],
+  },
   { id: 'kafka-crab-js', label: 'kafka-crab-js', kind: 'js', packages: ['kafka-crab-js'] },
   {
     id: 'confluent',
     label: '@confluentinc/kafka-javascript',
     kind: 'js',
+    consumer: true,
     packages: ['@confluentinc/kafka-javascript'],
   },
-  { id: 'node-rdkafka', label: 'node-rdkafka', kind: 'js', packages: ['node-rdkafka'] },
+  { id: 'node-rdkafka', label: 'node-rdkafka', kind: 'js', consumer: true, packages: ['node-rdkafka'] },
   { id: 'nestjs', label: 'NestJS ClientKafka.emit', kind: 'js', packages: [] },
   // The label gets the Kafka version in main().
   { id: 'java', label: 'Java (kafka-clients, ProducerPerformance)', kind: 'java', packages: [] },
 ]
 
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4']
+const PRODUCER_WORKLOADS = ['w1', 'w2', 'w3', 'w4']
+const CONSUMER_WORKLOADS = ['c1', 'c2']
+const WORKLOADS = [...PRODUCER_WORKLOADS, ...CONSUMER_WORKLOADS]
 
 const COMBOS = [
   { size: 100, acks: 1 },
@@ -82,8 +92,17 @@ const PLANS = {
       partitions: [3, 12],
     },
     idle: { seconds: 2 },
+    // C1/C2: every repetition reads a whole pre-filled topic in a new group; time to first
+    // message: a new group on a fresh topic of `ttfm.messages` messages, once per repetition.
+    consumer: {
+      messages: { 100: 300000, 1024: 100000 },
+      partitions: [1, 3],
+      reps: 2,
+      ttfm: { reps: 3, messages: 10, size: 100 },
+      timeoutSeconds: 180,
+    },
     eldResolutionMs: 1,
-    clientTimeoutSeconds: 600,
+    clientTimeoutSeconds: 900,
   },
   quick: {
     w1: { warmup: 20, warmupSeconds: 0.5, n: 100, seconds: 1, reps: 2 },
@@ -100,6 +119,13 @@ const PLANS = {
       partitions: [3, 12],
     },
     idle: { seconds: 0.5 },
+    consumer: {
+      messages: { 100: 3000 },
+      partitions: [1],
+      reps: 1,
+      ttfm: { reps: 1, messages: 10, size: 100 },
+      timeoutSeconds: 60,
+    },
     eldResolutionMs: 1,
     clientTimeoutSeconds: 120,
   },
@@ -158,7 +184,7 @@ function parseArgs(argv) {
       args.workloads = list(value()).map((w) => w.toLowerCase())
       const unknown = args.workloads.filter((w) => !WORKLOADS.includes(w))
       if (unknown.length || !args.workloads.length)
-        throw new Error(`--workloads takes a list of W1, W2, W3, W4 (got ${unknown.join(', ') || 'nothing'})`)
+        throw new Error(`--workloads takes a list of W1, W2, W3, W4, C1, C2 (got ${unknown.join(', ') || 'nothing'})`)
     } else if (name === '--sizes') {
       args.sizes = list(value()).map(Number)
       if (!args.sizes.length || args.sizes.some((n) => !COMBOS.some((c) => c.size === n)))
@@ -169,7 +195,7 @@ function parseArgs(argv) {
         throw new Error('--acks takes a list of 1, -1')
     } else if (name === '--help' || name === '-h') {
       process.stdout.write(
-        `usage: node bench/run.js [--brokers host:port] [--quick] [--clients ${CLIENTS.map((c) => c.id).join(',')}] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n] [--workloads W1,W2,W3,W4] [--sizes 100,1024] [--acks 1,-1]\n`,
+        `usage: node bench/run.js [--brokers host:port] [--quick] [--clients ${CLIENTS.map((c) => c.id).join(',')}] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n] [--workloads W1,W2,W3,W4,C1,C2] [--sizes 100,1024] [--acks 1,-1]\n`,
       )
       process.exit(0)
     } else throw new Error(`unknown option ${a}`)
@@ -622,7 +648,9 @@ function kafkaVersion(args) {
  * figure the median over all of them (as a single round reports the median of its own).
  */
 function mergeRounds(list) {
-  const ok = list.filter((r) => !r.error && r.combos && r.combos.length)
+  const ok = list.filter(
+    (r) => !r.error && ((r.combos && r.combos.length) || (r.consumer && (r.consumer.runs.length || r.consumer.ttfm))),
+  )
   if (list.length === 1 || ok.length === 0) return list[0]
   const merged = {
     ...ok[0],
@@ -646,7 +674,39 @@ function mergeRounds(list) {
     }
     return out
   })
+  if (ok.some((r) => r.consumer)) merged.consumer = mergeConsumer(ok.map((r) => r.consumer).filter(Boolean))
   return merged
+}
+
+/** Medians of every numeric figure over pooled repetitions, the repetitions kept. */
+function pooled(base, reps) {
+  const out = { ...base, reps }
+  for (const key of new Set(reps.flatMap((r) => Object.keys(r))))
+    if (reps.some((r) => typeof r[key] === 'number')) out[key] = median(reps.map((r) => r[key]))
+  return out
+}
+
+/** The consumer results of several rounds: repetitions pooled per (workload, size, partitions). */
+function mergeConsumer(list) {
+  const ttfmReps = list.flatMap((c) => (c.ttfm && c.ttfm.reps) || [])
+  const ttfm = ttfmReps.length ? pooled({}, ttfmReps) : list.map((c) => c.ttfm).find(Boolean) || null
+  const runs = []
+  for (const run of list.flatMap((c) => c.runs)) {
+    if (runs.some((r) => r.workload === run.workload && r.size === run.size && r.partitions === run.partitions))
+      continue
+    const same = list
+      .flatMap((c) => c.runs)
+      .filter((r) => r.workload === run.workload && r.size === run.size && r.partitions === run.partitions)
+    const reps = same.flatMap((r) => r.reps || [])
+    const { workload, size, partitions, settings } = run
+    const merged = reps.length ? pooled({ workload, size, partitions, settings }, reps) : { ...run }
+    const failed = same.find((r) => r.error)
+    if (failed && reps.length) merged.note = `a round failed: ${failed.error}`
+    const dup = same.find((r) => r.duplicates)
+    if (dup) merged.duplicates = dup.duplicates
+    runs.push(merged)
+  }
+  return { ttfm, runs, ...(list.find((c) => c.error) ? { error: list.find((c) => c.error).error } : {}) }
 }
 
 function stamp(d) {
@@ -655,10 +715,51 @@ function stamp(d) {
 }
 
 /** The timed steps (progress ticks) of one client: a warm-up and the repetitions per workload. */
-function ticksOf(plan, combos, workloads) {
+function ticksOf(plan, combos, workloads, consumerTopics, consumerWorkloads) {
   const per = { w1: plan.w1.reps + 1, w2: plan.w2.reps + 1, w3: plan.w3.reps + 1 }
   per.w4 = (plan.w4.reps + 1) * plan.w4.partitions.length
-  return combos.length * workloads.reduce((n, w) => n + per[w], 0)
+  const producing = combos.length * workloads.reduce((n, w) => n + (per[w] || 0), 0)
+  const consuming = consumerWorkloads.length
+    ? plan.consumer.ttfm.reps + consumerWorkloads.length * consumerTopics * plan.consumer.reps
+    : 0
+  return { producing, consuming }
+}
+
+/**
+ * Fills `topic` with `count` messages of the bench payload of `size` bytes, with kafka-napi's
+ * producer (sends of 1,000, 8 in flight, acks -1), and returns how many the topic holds (the sum
+ * of its high watermarks: what a consumer from the beginning must read).
+ */
+async function fillTopic(brokers, topic, count, size) {
+  const { Kafka, logLevel } = require(ROOT)
+  const { payloadOf } = require('./clients/util')
+  const producer = new Kafka({
+    clientId: 'bench-fill',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).producer()
+  await producer.connect()
+  try {
+    const value = payloadOf(size)
+    const full = Array.from({ length: 1000 }, () => ({ value }))
+    const inFlight = new Set()
+    for (let sent = 0; sent < count; sent += full.length) {
+      const messages = count - sent >= full.length ? full : full.slice(0, count - sent)
+      const p = producer.send({ topic, acks: -1, messages })
+      inFlight.add(p)
+      p.then(
+        () => inFlight.delete(p),
+        () => inFlight.delete(p),
+      )
+      if (inFlight.size >= 8) await Promise.race(inFlight)
+    }
+    await Promise.all(inFlight)
+  } finally {
+    await producer.disconnect()
+  }
+  return withAdmin(brokers, async (admin) =>
+    (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0),
+  )
 }
 
 /** Runs one client alone on its own topic: connect, wait, RSS (JS clients only). */
@@ -679,13 +780,27 @@ async function main() {
   const args = parseArgs(process.argv.slice(2))
   const mode = args.quick ? 'quick' : 'full'
   const planBase = PLANS[mode]
-  const selected = args.clients ? CLIENTS.filter((c) => args.clients.includes(c.id)) : CLIENTS.filter((c) => !c.optIn)
-  const combos = COMBOS.filter(
-    (c) => (!args.sizes || args.sizes.includes(c.size)) && (!args.acks || args.acks.includes(c.acks)),
-  )
-  const workloads = WORKLOADS.filter((w) => args.workloads.includes(w))
-  const ticksPerClient = ticksOf(planBase, combos, workloads)
-  const progress = new Progress(args.rounds * selected.length * ticksPerClient)
+  const workloads = PRODUCER_WORKLOADS.filter((w) => args.workloads.includes(w))
+  const consumerWorkloads = CONSUMER_WORKLOADS.filter((w) => args.workloads.includes(w))
+  let selected = args.clients ? CLIENTS.filter((c) => args.clients.includes(c.id)) : CLIENTS.filter((c) => !c.optIn)
+  // Only consumer workloads: the clients without a consumer have nothing to run.
+  if (!workloads.length) selected = selected.filter((c) => c.consumer)
+  if (!selected.length) throw new Error('none of the selected clients runs the selected workloads')
+  const combos = workloads.length
+    ? COMBOS.filter((c) => (!args.sizes || args.sizes.includes(c.size)) && (!args.acks || args.acks.includes(c.acks)))
+    : []
+  // The consumer topics: one per (size, partitions), shared by every client and round.
+  const consumerPlan = planBase.consumer
+  const consumerTopics = consumerWorkloads.length
+    ? [...new Set(COMBOS.map((c) => c.size))]
+        .filter((size) => consumerPlan.messages[size] && (!args.sizes || args.sizes.includes(size)))
+        .flatMap((size) => consumerPlan.partitions.map((partitions) => ({ size, partitions })))
+    : []
+  if (consumerWorkloads.length && !consumerTopics.length)
+    throw new Error(`the ${mode} plan has no consumer topic of the selected sizes`)
+  const ticks = ticksOf(planBase, combos, workloads, consumerTopics.length, consumerWorkloads)
+  const ticksFor = (client) => ticks.producing + (client.consumer ? ticks.consuming : 0)
+  const progress = new Progress(args.rounds * selected.reduce((n, c) => n + ticksFor(c), 0))
   const started = new Date()
   const runId = `${stamp(started)}-${process.pid}`
   fs.mkdirSync(args.out, { recursive: true })
@@ -729,6 +844,15 @@ async function main() {
   const defaults = kafkaNapiDefaults(args.brokers)
   const lock = librdkafkaOfLock()
 
+  // The consumer topics, filled once; every client reads each in a new group per repetition.
+  for (const t of consumerTopics) {
+    t.topic = `${TOPIC_PREFIX}${runId}-consume-${t.size}-p${t.partitions}`
+    const wanted = consumerPlan.messages[t.size]
+    progress.set(`filling ${t.topic} with ${wanted} messages of ${t.size} B`)
+    await withAdmin(args.brokers, (admin) => createTopic(admin, t.topic, t.partitions))
+    t.messages = await fillTopic(args.brokers, t.topic, wanted, t.size)
+  }
+
   // Rounds: the whole sequence again, in reverse order every other round, so that a broker that
   // drifts during the run (page cache, log cleaning of the deleted topics) favours no client.
   const rounds = selected.map(() => [])
@@ -736,6 +860,7 @@ async function main() {
     const order = round % 2 ? [...selected].reverse() : selected
     for (const client of order) {
       const startTicks = progress.done
+      const ticksPerClient = ticksFor(client)
       const tag = args.rounds > 1 ? ` (round ${round + 1}/${args.rounds})` : ''
       progress.set(`${client.label}${tag}: starting`)
       let result
@@ -758,14 +883,23 @@ async function main() {
         const keyed = workloads.includes('w4')
           ? planBase.w4.partitions.map((partitions) => ({ partitions, topic: `${topic}-p${partitions}` }))
           : []
+        const consuming = client.consumer && consumerWorkloads.length > 0
+        // Time to first message: a fresh topic per repetition, filled before the client starts.
+        const ttfm = consuming ? Array.from({ length: consumerPlan.ttfm.reps }, (_, i) => `${topic}-first${i}`) : []
+        const own = [...(combos.length ? [topic] : []), ...keyed.map((t) => t.topic), ...ttfm]
         // A client whose topics cannot be created fails alone; the run goes on.
         const created = await withAdmin(args.brokers, async (admin) => {
-          await createTopic(admin, topic)
+          if (combos.length) await createTopic(admin, topic)
           for (const t of keyed) await createTopic(admin, t.topic, t.partitions)
-        }).then(
-          () => null,
-          (e) => `could not create its topics: ${e.message}`,
-        )
+          for (const t of ttfm) await createTopic(admin, t)
+        })
+          .then(async () => {
+            for (const t of ttfm) await fillTopic(args.brokers, t, consumerPlan.ttfm.messages, consumerPlan.ttfm.size)
+          })
+          .then(
+            () => null,
+            (e) => `could not create its topics: ${e.message}`,
+          )
         const plan = {
           ...planBase,
           brokers: args.brokers,
@@ -773,14 +907,21 @@ async function main() {
           combos,
           workloads,
           w4: { ...planBase.w4, topics: keyed },
+          consumer: consuming
+            ? {
+                ...consumerPlan,
+                workloads: consumerWorkloads,
+                topics: consumerTopics,
+                ttfm: { ...consumerPlan.ttfm, topics: ttfm },
+                groupPrefix: `${TOPIC_PREFIX}${runId}-${client.id}-${round}`,
+              }
+            : undefined,
           idle: undefined,
           ...(client.kind === 'floor' ? { ...defaults, method: client.method } : {}),
         }
         if (created) result = { client: client.id, combos: [], error: created }
         else ({ result } = await runChild(client, plan, progress, logDir, java))
-        const left = await withAdmin(args.brokers, (admin) =>
-          deleteTopics(admin, [topic, ...keyed.map((t) => t.topic)]),
-        ).catch((e) => e.message)
+        const left = await withAdmin(args.brokers, (admin) => deleteTopics(admin, own)).catch((e) => e.message)
         if (left)
           progress.message(`could not delete topic ${topic} (${left}); a later run deletes it once it is 6 h old`)
       }
@@ -798,12 +939,22 @@ async function main() {
     if (client.id === 'kafka-napi' && result.version)
       result.version += `, rust-rdkafka ${lock.rdkafka}, librdkafka ${lock.librdkafka}`
     result.id = client.id
+    result.consumes = Boolean(client.consumer) && consumerWorkloads.length > 0
     result.label = client.kind === 'java' ? `Java (kafka-clients ${kafkaV}, ProducerPerformance)` : client.label
     return result
   })
+  if (consumerTopics.length) {
+    const left = await withAdmin(args.brokers, (admin) =>
+      deleteTopics(
+        admin,
+        consumerTopics.map((t) => t.topic),
+      ),
+    ).catch((e) => e.message)
+    if (left) progress.message(`could not delete the consumer topics (${left}); a later run deletes them once 6 h old`)
+  }
   // The memory of one idle connected producer, each JS client in a process of its own.
   for (const [i, client] of selected.entries()) {
-    if (client.kind !== 'js' || results[i].error) continue
+    if (client.kind !== 'js' || results[i].error || !combos.length) continue
     progress.set(`${client.label}: idle producer RSS`)
     results[i].idle = await idleRss(client, args, planBase, runId, progress, logDir)
   }
@@ -826,6 +977,15 @@ async function main() {
       w3: planBase.w3,
       w4: planBase.w4,
       idle: planBase.idle,
+      consumer: consumerWorkloads.length
+        ? {
+            workloads: consumerWorkloads,
+            topics: consumerTopics,
+            reps: consumerPlan.reps,
+            ttfm: consumerPlan.ttfm,
+            timeoutSeconds: consumerPlan.timeoutSeconds,
+          }
+        : undefined,
       eldResolutionMs: planBase.eldResolutionMs,
       rounds: args.rounds,
     },
@@ -853,4 +1013,4 @@ if (require.main === module) {
   })
 }
 
-module.exports = { installFailureOf, parseArgs, mergeRounds }
+module.exports = { installFailureOf, parseArgs, mergeRounds, PLANS }

@@ -1,8 +1,10 @@
 'use strict'
 /*
  * `npm run bench` at small N: kafka-napi, kafkajs and the floor (the pure-Rust producer, built
- * by bench/run.js when missing). Asserts that the run completes, prints a table listing those
- * clients and writes its result files. Never a timing: those depend on the machine.
+ * by bench/run.js when missing), producer and consumer workloads (the floor only produces).
+ * Asserts that the run completes, prints tables listing those clients and writes its result
+ * files, and that each consumer read its topic exactly. Never a timing: those depend on the
+ * machine.
  */
 const { execFile } = require('node:child_process')
 const fs = require('node:fs')
@@ -11,6 +13,7 @@ const path = require('node:path')
 
 const ROOT = path.resolve(__dirname, '../..')
 const CLIENTS = ['kafka-napi', 'kafkajs', 'floor']
+const CONSUMERS = ['kafka-napi', 'kafkajs']
 const LABELS = { 'kafka-napi': 'kafka-napi', kafkajs: 'kafkajs', floor: 'floor (Rust, no JS)' }
 
 function run(args, timeout) {
@@ -33,8 +36,8 @@ describe('npm run bench --quick', () => {
   beforeAll(async () => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-spec-'))
     const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:19092'
-    // About a minute of benchmark (W1-W4, 3 clients); building the floor on a fresh checkout adds
-    // about a minute.
+    // About a minute of benchmark (W1-W4, 3 clients, then C1/C2 for 2 of them); building the
+    // floor on a fresh checkout adds about a minute.
     result = await run(
       ['bench/run.js', '--quick', '--clients', CLIENTS.join(','), '--brokers', brokers, '--out', out],
       270000,
@@ -64,6 +67,42 @@ describe('npm run bench --quick', () => {
     }
   })
 
+  test('prints the Consumers section: time to first message, C1 and C2 for the clients that consume', () => {
+    const md = result.stdout
+    const section = md.slice(md.indexOf('\n## Consumers\n'))
+    expect(md).toContain('\n## Consumers\n')
+    expect(section).toMatch(/^\| client \| consumer settings \| time to first message, ms/m)
+    expect(section).toMatch(/^### 100 B, 1 partition \(3,000 messages\)$/m)
+    expect(section).toMatch(/^\| client \| C1 eachMessage msg\/s \| .* \| C2 eachBatch msg\/s \|/m)
+    expect(section).toMatch(/^### kafka-napi against its peers \(consumers, msg\/s\)$/m)
+    for (const id of CONSUMERS) {
+      // The time-to-first-message table and the C1/C2 table.
+      expect(section.split('\n').filter((l) => l.startsWith(`| ${LABELS[id]} |`))).toHaveLength(2)
+    }
+    expect(section).not.toContain(`| ${LABELS.floor} |`)
+  })
+
+  test('every consumer read its topic exactly, in every workload', () => {
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'))
+    expect(json.plan.consumer.workloads).toEqual(['c1', 'c2'])
+    const [topic] = json.plan.consumer.topics
+    expect(topic).toMatchObject({ size: 100, partitions: 1, messages: 3000 })
+    for (const id of CONSUMERS) {
+      const { consumer } = json.results.find((r) => r.id === id)
+      expect(consumer.ttfm.reps).toHaveLength(1)
+      expect(consumer.ttfm.reps[0]).toMatchObject({ received: 10, messages: 10 })
+      expect(consumer.runs.map((r) => [r.workload, r.error])).toEqual([
+        ['c1', undefined],
+        ['c2', undefined],
+      ])
+      for (const run of consumer.runs) {
+        expect(run.reps).toHaveLength(1)
+        expect(run.reps[0]).toMatchObject({ received: 3000, messages: 3000, bytesOk: true })
+      }
+    }
+    expect(json.results.find((r) => r.id === 'floor').consumer).toBeUndefined()
+  })
+
   test('writes the results files', () => {
     const files = fs.readdirSync(out)
     for (const f of ['latest.md', 'latest.svg', 'latest.json']) expect(files).toContain(f)
@@ -90,7 +129,8 @@ describe('bench rounds', () => {
     expect(a.workloads).toEqual(['w3', 'w4'])
     expect(a.sizes).toEqual([100])
     expect(a.acks).toEqual([1, -1])
-    expect(parseArgs([]).workloads).toEqual(['w1', 'w2', 'w3', 'w4'])
+    expect(parseArgs([]).workloads).toEqual(['w1', 'w2', 'w3', 'w4', 'c1', 'c2'])
+    expect(parseArgs(['--workloads', 'C1,c2']).workloads).toEqual(['c1', 'c2'])
     expect(() => parseArgs(['--workloads', 'W5'])).toThrow('--workloads')
     expect(() => parseArgs(['--sizes', '512'])).toThrow('--sizes')
     expect(() => parseArgs(['--acks', '0'])).toThrow('--acks')
@@ -132,5 +172,31 @@ describe('bench rounds', () => {
     expect(partial.combos[0].w2.msgsPerSec).toBe(20)
     expect(partial.note).toMatch(/1 of 2 rounds failed: timed out/)
     expect(mergeRounds([round([1, 2, 3], 1)]).combos[0].w2.msgsPerSec).toBe(2)
+  })
+
+  test('consumer rounds pool their repetitions per workload and topic, time to first message included', () => {
+    const round = (rates, firsts) => ({
+      client: 'x',
+      combos: [],
+      consumer: {
+        ttfm: { toFirstMs: firsts[0], reps: firsts.map((toFirstMs) => ({ toFirstMs, received: 10, messages: 10 })) },
+        runs: [
+          {
+            workload: 'c1',
+            size: 100,
+            partitions: 1,
+            settings: 's',
+            msgsPerSec: rates[0],
+            reps: rates.map((msgsPerSec) => ({ msgsPerSec, received: 5, messages: 5 })),
+          },
+        ],
+      },
+    })
+    const merged = mergeRounds([round([10, 20], [300, 100]), round([30, 40], [200, 400])])
+    expect(merged.consumer.ttfm.toFirstMs).toBe(250)
+    expect(merged.consumer.ttfm.reps).toHaveLength(4)
+    expect(merged.consumer.runs).toHaveLength(1)
+    expect(merged.consumer.runs[0]).toMatchObject({ workload: 'c1', size: 100, partitions: 1, msgsPerSec: 25 })
+    expect(merged.consumer.runs[0].reps).toHaveLength(4)
   })
 })

@@ -29,4 +29,34 @@ async function create({ brokers, topic }) {
   }
 }
 
-module.exports = { id: 'confluent', label: '@confluentinc/kafka-javascript', create }
+/**
+ * Its KafkaJS API's consumer: `consumer({ kafkaJS: { groupId, fromBeginning: true } })` (in that
+ * API fromBeginning belongs to the consumer, not to subscribe), defaults otherwise.
+ */
+async function createConsumer({ brokers, topic, groupId, batch }) {
+  const { Kafka, logLevel } = require('@confluentinc/kafka-javascript').KafkaJS
+  const kafka = new Kafka({ kafkaJS: { clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.WARN } })
+  const consumer = kafka.consumer({ kafkaJS: { groupId, fromBeginning: true } })
+  await consumer.connect()
+  return {
+    settings: `KafkaJS API, consumer({ kafkaJS: { groupId, fromBeginning: true } }) defaults; run({ ${batch ? 'eachBatch' : 'eachMessage'} })`,
+    // subscribe() belongs to the start: some clients start joining the group there.
+    start: async (onMessages) => {
+      await consumer.subscribe({ topics: [topic] })
+      return consumer.run(
+        batch
+          ? {
+              eachBatch: async ({ batch: b }) => {
+                let bytes = 0
+                for (const m of b.messages) bytes += m.value.length
+                onMessages(b.messages.length, bytes)
+              },
+            }
+          : { eachMessage: async ({ message }) => onMessages(1, message.value.length) },
+      )
+    },
+    close: () => consumer.disconnect(),
+  }
+}
+
+module.exports = { id: 'confluent', label: '@confluentinc/kafka-javascript', create, createConsumer }

@@ -20,4 +20,34 @@ async function create({ brokers, topic }) {
   }
 }
 
-module.exports = { id: 'kafkajs', label: 'kafkajs', create }
+/** kafkajs's consumer with its defaults. */
+async function createConsumer({ brokers, topic, groupId, batch }) {
+  const { Kafka, logLevel } = require('kafkajs')
+  const consumer = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.WARN }).consumer({
+    groupId,
+  })
+  await consumer.connect()
+  return {
+    settings: batch
+      ? 'consumer({ groupId }) defaults; run({ eachBatch })'
+      : 'consumer({ groupId }) defaults; run({ eachMessage })',
+    // subscribe() belongs to the start: some clients start joining the group there.
+    start: async (onMessages) => {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true })
+      return consumer.run(
+        batch
+          ? {
+              eachBatch: async ({ batch: b }) => {
+                let bytes = 0
+                for (const m of b.messages) bytes += m.value.length
+                onMessages(b.messages.length, bytes)
+              },
+            }
+          : { eachMessage: async ({ message }) => onMessages(1, message.value.length) },
+      )
+    },
+    close: () => consumer.disconnect(),
+  }
+}
+
+module.exports = { id: 'kafkajs', label: 'kafkajs', create, createConsumer }

@@ -37,4 +37,29 @@ async function create({ brokers, topic }) {
   }
 }
 
-module.exports = { id: 'platformatic', label: '@platformatic/kafka', create }
+/**
+ * Its `Consumer`: `consume()` joins the group and returns a stream of messages (its only way to
+ * receive them; it has no batch handler, so C2 reads the same stream as C1). `mode: 'committed'`
+ * with `fallbackMode: 'earliest'` is kafkajs's fromBeginning for a new group (its default mode is
+ * 'latest'). Defaults otherwise (autocommit on).
+ */
+async function createConsumer({ brokers, topic, groupId }) {
+  const { Consumer } = await import('@platformatic/kafka')
+  const consumer = new Consumer({ clientId: 'bench', bootstrapBrokers: brokers.split(','), groupId })
+  await consumer.metadata({ topics: [topic] })
+  let stream = null
+  return {
+    settings:
+      "defaults, Buffer values; consume({ mode: 'committed', fallbackMode: 'earliest' }), a 'data' listener (no batch API: C2 as C1)",
+    start: async (onMessages) => {
+      stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest' })
+      stream.on('data', (message) => onMessages(1, message.value.length))
+    },
+    close: async () => {
+      if (stream) await stream.close()
+      await consumer.close()
+    },
+  }
+}
+
+module.exports = { id: 'platformatic', label: '@platformatic/kafka', create, createConsumer }

@@ -12,6 +12,15 @@
  * object is also the same on every call. A client without it reports W4 as unsupported.
  * `acks` is 1 or -1. A client whose library fixes acks per producer creates one producer per
  * acks value on first use (that happens during the warm-up, never in a timed repetition).
+ *
+ * Consumer workloads (C1, C2, time to first message): an adapter that can consume also exports
+ *   createConsumer({ brokers, topic, groupId, batch }) -> Promise<{ settings, start(onMessages), close() }>
+ * `createConsumer` creates a consumer in the new group `groupId`, connects it and subscribes it
+ * to `topic` from the beginning (none of that is timed). `start(onMessages)` is the library's
+ * `run()` (or its equivalent): from then on the handler calls `onMessages(count, bytes)` once
+ * per message (`batch` false: eachMessage, count 1) or once per batch (`batch` true: eachBatch),
+ * with the payload bytes it saw (`message.value.length`: the minimal work every handler does).
+ * It may return a promise, which rejects when consuming fails. `close()` stops and disconnects.
  */
 const fs = require('node:fs')
 const path = require('node:path')
@@ -68,4 +77,9 @@ function perAcks(make) {
   }
 }
 
-module.exports = { median, memo, versionOf, perAcks }
+/** The same payload bytes in every client (and in the floor, the Java producer and the consumer topics). */
+function payloadOf(size) {
+  return Buffer.alloc(size, 0).map((_, i) => (i * 31) % 251)
+}
+
+module.exports = { median, memo, versionOf, perAcks, payloadOf }
