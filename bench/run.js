@@ -781,7 +781,7 @@ async function main() {
   const mode = args.quick ? 'quick' : 'full'
   const planBase = PLANS[mode]
   const workloads = PRODUCER_WORKLOADS.filter((w) => args.workloads.includes(w))
-  const consumerWorkloads = CONSUMER_WORKLOADS.filter((w) => args.workloads.includes(w))
+  let consumerWorkloads = CONSUMER_WORKLOADS.filter((w) => args.workloads.includes(w))
   let selected = args.clients ? CLIENTS.filter((c) => args.clients.includes(c.id)) : CLIENTS.filter((c) => !c.optIn)
   // Only consumer workloads: the clients without a consumer have nothing to run.
   if (!workloads.length) selected = selected.filter((c) => c.consumer)
@@ -796,8 +796,11 @@ async function main() {
         .filter((size) => consumerPlan.messages[size] && (!args.sizes || args.sizes.includes(size)))
         .flatMap((size) => consumerPlan.partitions.map((partitions) => ({ size, partitions })))
     : []
-  if (consumerWorkloads.length && !consumerTopics.length)
-    throw new Error(`the ${mode} plan has no consumer topic of the selected sizes`)
+  if (consumerWorkloads.length && !consumerTopics.length) {
+    process.stderr.write(`bench: the ${mode} plan has no consumer topic of the selected sizes: no C1/C2\n`)
+    consumerWorkloads = []
+  }
+  if (!workloads.length && !consumerWorkloads.length) throw new Error('nothing to run')
   const ticks = ticksOf(planBase, combos, workloads, consumerTopics.length, consumerWorkloads)
   const ticksFor = (client) => ticks.producing + (client.consumer ? ticks.consuming : 0)
   const progress = new Progress(args.rounds * selected.reduce((n, c) => n + ticksFor(c), 0))
@@ -921,7 +924,16 @@ async function main() {
         }
         if (created) result = { client: client.id, combos: [], error: created }
         else ({ result } = await runChild(client, plan, progress, logDir, java))
-        const left = await withAdmin(args.brokers, (admin) => deleteTopics(admin, own)).catch((e) => e.message)
+        const left = await withAdmin(args.brokers, async (admin) => {
+          // The groups of its consumers too (best effort): each holds committed offsets.
+          if (consuming) {
+            const prefix = plan.consumer.groupPrefix
+            const { groups } = await admin.listGroups()
+            const mine = groups.map((g) => g.groupId).filter((g) => g.startsWith(`${prefix}-`))
+            if (mine.length) await admin.deleteGroups(mine).catch(() => {})
+          }
+          return deleteTopics(admin, own)
+        }).catch((e) => e.message)
         if (left)
           progress.message(`could not delete topic ${topic} (${left}); a later run deletes it once it is 6 h old`)
       }
@@ -966,8 +978,7 @@ async function main() {
     finished: new Date().toISOString(),
     brokers: args.brokers,
     kafka,
-    topic:
-      'W1-W3: 1 partition, W4: 3 and 12 partitions; replication factor 1, fresh topics per client (deleted afterwards)',
+    topic: `${combos.length ? 'W1-W3: 1 partition, W4: 3 and 12 partitions; ' : ''}${consumerWorkloads.length ? 'C1/C2: topics filled once per run, read by every client; ' : ''}replication factor 1, fresh topics per client (deleted afterwards)`,
     machine: machine(),
     plan: {
       combos,
