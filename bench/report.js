@@ -536,7 +536,7 @@ function niceMax(v) {
 }
 
 /** One horizontal grouped bar panel: a group per client, a bar per (size, acks). `log`: log10 axis. */
-function panel({ title, unit, results, combos, get, fmt, y0, width, log = false }) {
+function panel({ title, unit, results, combos, get, fmt, y0, width, log = false, name = comboName }) {
   const left = 230
   const right = 90
   const barH = 11
@@ -580,7 +580,7 @@ function panel({ title, unit, results, combos, get, fmt, y0, width, log = false 
       }
       const w = Math.max(1, at(Math.max(v, min)) * plotW)
       parts.push(
-        `<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[i % COLORS.length]}"><title>${xmlEscape(`${r.label}, ${comboName(c)}: ${fmt(v)} ${unit}`)}</title></rect>`,
+        `<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[i % COLORS.length]}"><title>${xmlEscape(`${r.label}, ${name(c)}: ${fmt(v)} ${unit}`)}</title></rect>`,
       )
       parts.push(
         `<text x="${(left + w + 4).toFixed(1)}" y="${by + barH - 2}" font-size="9" fill="#333">${xmlEscape(fmt(v))}</text>`,
@@ -607,43 +607,80 @@ function renderSvg(report) {
     head.push(`<rect x="${x}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>`)
     head.push(`<text x="${x + 18}" y="${legendY}" font-size="12">${xmlEscape(comboName(c))}</text>`)
   })
-  const p1 = panel({
-    title: `W3: batched sends (${plan.w3.batch} messages per send, ${plan.w3.inflight} in flight), messages/s — higher is better`,
-    unit: 'msg/s',
-    results,
-    combos,
-    get: get(['w3', 'msgsPerSec']),
-    fmt: p1fmt,
-    y0: 64,
-    width,
-  })
-  const p2 = panel({
-    title: 'W1: awaited single-message send, p50 latency (ms, log scale) — lower is better',
-    unit: 'ms',
-    results,
-    combos,
-    get: get(['w1', 'p50']),
-    fmt: (v) => Number(v.toPrecision(3)).toLocaleString('en-US'),
-    log: true,
-    y0: 64 + p1.height + 16,
-    width,
-  })
-  const keyed = keyedKeys(plan)
-  const w4 = keyed[keyed.length - 1]
-  const p3 = w4
-    ? panel({
-        title: `W4: keyed batched sends, ${partitionsOf(w4)} partitions, messages/s — higher is better`,
+  const none = { svg: '', height: -16 }
+  const producing = plan.combos.length > 0
+  const p1 = !producing
+    ? none
+    : panel({
+        title: `W3: batched sends (${plan.w3.batch} messages per send, ${plan.w3.inflight} in flight), messages/s — higher is better`,
         unit: 'msg/s',
         results,
         combos,
-        get: get([w4, 'msgsPerSec']),
+        get: get(['w3', 'msgsPerSec']),
         fmt: p1fmt,
-        y0: 64 + p1.height + 16 + p2.height + 16,
+        y0: 64,
         width,
       })
-    : { svg: '', height: -16 }
-  const height = 64 + p1.height + 16 + p2.height + 16 + p3.height + 24
-  const foot = `<text x="16" y="${height - 10}" font-size="10" fill="#666">${xmlEscape(`Kafka ${report.kafka.split(' ')[0]}, ${report.machine.cores} cores, Node ${report.machine.node}. Medians of ${plan.w3.reps * (plan.rounds || 1)} repetitions. Timings are never asserted in tests.`)}</text>`
+  const p2 = !producing
+    ? none
+    : panel({
+        title: 'W1: awaited single-message send, p50 latency (ms, log scale) — lower is better',
+        unit: 'ms',
+        results,
+        combos,
+        get: get(['w1', 'p50']),
+        fmt: (v) => Number(v.toPrecision(3)).toLocaleString('en-US'),
+        log: true,
+        y0: 64 + p1.height + 16,
+        width,
+      })
+  const keyed = keyedKeys(plan)
+  const w4 = keyed[keyed.length - 1]
+  const p3 =
+    w4 && producing
+      ? panel({
+          title: `W4: keyed batched sends, ${partitionsOf(w4)} partitions, messages/s — higher is better`,
+          unit: 'msg/s',
+          results,
+          combos,
+          get: get([w4, 'msgsPerSec']),
+          fmt: p1fmt,
+          y0: 64 + p1.height + 16 + p2.height + 16,
+          width,
+        })
+      : none
+  // Consumers: C1 and C2 msg/s, a bar per topic (its own legend), below the producer panels.
+  const c = plan.consumer
+  const consumers = c ? results.filter((r) => r.consumes) : []
+  let y = 64 + p1.height + 16 + p2.height + 16 + p3.height + 16
+  const extra = []
+  if (consumers.length) {
+    extra.push(`<text x="16" y="${y + 12}" font-size="12" font-weight="bold">Consumer topics:</text>`)
+    c.topics.forEach((t, i) => {
+      const x = 140 + i * 170
+      extra.push(`<rect x="${x}" y="${y + 2}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>`)
+      extra.push(`<text x="${x + 18}" y="${y + 12}" font-size="12">${xmlEscape(topicName(t))}</text>`)
+    })
+    y += 20
+    const names = { c1: 'C1: eachMessage', c2: 'C2: eachBatch' }
+    for (const w of c.workloads) {
+      const p = panel({
+        title: `${names[w]}, a new group reads a pre-filled topic, messages/s — higher is better`,
+        unit: 'msg/s',
+        results: consumers,
+        combos: c.topics,
+        get: (r, t) => consumerMetric(r, w, t, 'msgsPerSec'),
+        fmt: p1fmt,
+        y0: y,
+        width,
+        name: topicName,
+      })
+      extra.push(p.svg)
+      y += p.height + 16
+    }
+  }
+  const height = y + 8
+  const foot = `<text x="16" y="${height - 10}" font-size="10" fill="#666">${xmlEscape(`Kafka ${report.kafka.split(' ')[0]}, ${report.machine.cores} cores, Node ${report.machine.node}. Medians of ${plan.w3.reps * (plan.rounds || 1)} repetitions${c ? ` (consumers: ${c.reps * (plan.rounds || 1)})` : ''}. Timings are never asserted in tests.`)}</text>`
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
@@ -651,6 +688,7 @@ ${head.join('\n')}
 ${p1.svg}
 ${p2.svg}
 ${p3.svg}
+${extra.join('\n')}
 ${foot}
 </svg>
 `
