@@ -324,7 +324,7 @@ function renderConsumers(out, results, plan) {
           ? `error: ${escapeMd(t.error.slice(0, 80))}`
           : v === null
             ? '—'
-            : `${fmtSig(v)} (${r.id === 'kafkajs' ? '1.00' : fmtSig(ratio(v, ttfmOf(kjs), false))}×)`
+            : `${fmtSig(v)} (${r.id === 'kafkajs' ? '1.00×' : ratio(v, ttfmOf(kjs), false) === null ? '—' : `${fmtSig(ratio(v, ttfmOf(kjs), false))}×`})`
     const reps = t && t.reps ? t.reps.map((x) => fmtSig(x.toFirstMs)).join(', ') : ''
     out.push(
       `| ${escapeMd(r.label)} | ${escapeMd(settings.replace(/; run\(\{ each\w+ \}\)$/, ''))} | ${cell} | ${reps} |`,

@@ -52,7 +52,8 @@ async function create({ brokers, topic }) {
  * to 1,000 messages in one array (one native crossing per call; its flowing mode, `consume()`
  * with a 'data' event per message, crosses once per message). eachMessage runs the handler per
  * message of the array, eachBatch once per array. `auto.offset.reset` earliest (a topic
- * property), defaults otherwise (auto commit every 5 s).
+ * property), the consume timeout 100 ms instead of 1 s (see below), defaults otherwise (auto
+ * commit every 5 s).
  */
 async function createConsumer({ brokers, topic, groupId, batch }) {
   const Kafka = require('node-rdkafka')
@@ -61,9 +62,13 @@ async function createConsumer({ brokers, topic, groupId, batch }) {
     { 'auto.offset.reset': 'earliest' },
   )
   await new Promise((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())))
+  // consume(n) waits up to this long for a message when its queue is empty, which is what it
+  // does while the group is being joined: its default, 1 s, would add up to 1 s to the time to
+  // the first message (seen on the mock cluster: 4.1 s against 3.2 s with 100 ms).
+  consumer.setDefaultConsumeTimeout(100)
   let running = false
   return {
-    settings: `KafkaConsumer, a consume(1000, cb) loop, the handler per ${batch ? 'array' : 'message'}; auto.offset.reset earliest`,
+    settings: `KafkaConsumer, a consume(1000, cb) loop (consume timeout 100 ms), the handler per ${batch ? 'array' : 'message'}; auto.offset.reset earliest`,
     start: (onMessages) =>
       new Promise((resolve, reject) => {
         running = true
