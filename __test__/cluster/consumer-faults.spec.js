@@ -130,16 +130,33 @@ function tally(members) {
   return { records, unique, seen }
 }
 
+/**
+ * The group's committed offsets and the topic's ends, read with kafkajs's admin. A retriable
+ * error (the group's coordinator moving after a broker was killed: NOT_COORDINATOR,
+ * COORDINATOR_LOAD_IN_PROGRESS, ...) is asked again, for up to 60 s; kafkajs's admin does not
+ * retry those itself.
+ */
 async function groupOffsets(groupId, topic) {
-  const admin = referenceClient(clusterBrokers()).admin()
-  await admin.connect()
-  try {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] })
-    const ends = await admin.fetchTopicOffsets(topic)
-    return { committed: committed.partitions, ends }
-  } finally {
-    await admin.disconnect()
-  }
+  let answer = null
+  await waitFor(
+    async () => {
+      const admin = referenceClient(clusterBrokers()).admin()
+      try {
+        await admin.connect()
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] })
+        const ends = await admin.fetchTopicOffsets(topic)
+        answer = { committed: committed.partitions, ends }
+        return true
+      } catch (e) {
+        if (!e.retriable && !(e.cause && e.cause.retriable)) throw e
+        return false
+      } finally {
+        await admin.disconnect()
+      }
+    },
+    { what: `the offsets of group ${groupId} (its coordinator answering)`, timeout: 60000, interval: 500 },
+  )
+  return answer
 }
 
 const progress = (members, fraction) => () => {
