@@ -65,6 +65,17 @@ impl EventSink {
   }
 
   /// Delivers the JS provider's answer to the waiting librdkafka thread.
+  /// The JS provider's token for request `id`; `lifetime_ms`: when it expires, in ms since the
+  /// epoch. Shared by the producer's and the consumer's `resolveToken`.
+  pub fn resolve_token(&self, id: u32, token: String, principal: String, lifetime_ms: f64) {
+    let t = rdkafka::client::OAuthToken {
+      token,
+      principal_name: principal,
+      lifetime_ms: lifetime_ms as i64,
+    };
+    self.settle_token(id, Ok(t));
+  }
+
   pub fn settle_token(&self, id: u32, reply: TokenReply) {
     let tx = self.pending_tokens.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
     if let Some(tx) = tx {

@@ -364,12 +364,7 @@ impl NativeProducer {
   /// `lifetime_ms`: when the token expires, in ms since the epoch.
   #[napi]
   pub fn resolve_token(&self, request_id: u32, token: String, principal: String, lifetime_ms: f64) {
-    let t = rdkafka::client::OAuthToken {
-      token,
-      principal_name: principal,
-      lifetime_ms: lifetime_ms as i64,
-    };
-    self.sink.settle_token(request_id, Ok(t));
+    self.sink.resolve_token(request_id, token, principal, lifetime_ms);
   }
 
   #[napi]
