@@ -78,6 +78,18 @@ describe('consumer options -> librdkafka properties', () => {
     )
   })
 
+  test("accepts Nest's reply-partition assigner (ClientKafka's): librdkafka's roundrobin assigns instead", () => {
+    require('reflect-metadata')
+    const { KafkaReplyPartitionAssigner } = require('@nestjs/microservices/helpers/kafka-reply-partition-assigner')
+    const clientKafka = { getConsumerAssignments: () => ({}) }
+    const nest = (config) => new KafkaReplyPartitionAssigner(clientKafka, config)
+    const { props } = map({ groupId: 'g', partitionAssigners: [nest] })
+    expect(props['partition.assignment.strategy']).toBe('roundrobin')
+    expect(() => map({ groupId: 'g', partitionAssigners: [nest, () => ({ name: 'Mine' })] })).toThrow(
+      /only kafkajs's RoundRobin assigner/,
+    )
+  })
+
   test('rdkafka properties apply last, but never turn on auto commit', () => {
     const warnings = []
     const { props } = consumerProperties(

@@ -5,7 +5,7 @@
  *
  * Group protocol: librdkafka's classic group protocol with the eager `roundrobin` assignor
  * (kafkajs's default assigner is round robin and its protocol eager). `partitionAssigners` other
- * than kafkajs's RoundRobin cannot run in librdkafka; pass `rdkafka: { 'partition.assignment.strategy':
+ * than kafkajs's RoundRobin (and Nest's reply-partition assigner, see STAND_IN) cannot run in librdkafka; pass `rdkafka: { 'partition.assignment.strategy':
  * 'cooperative-sticky' }` for incremental rebalancing.
  */
 const { KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('../errors')
@@ -22,13 +22,21 @@ function roundRobin() {
 }
 const PartitionAssigners = Object.freeze({ roundRobin })
 
-/** Whether `assigner` is a round-robin assigner (ours, or kafkajs's own factory). */
+/**
+ * Assigners librdkafka's `roundrobin` stands in for: kafkajs's RoundRobin, and the reply-partition
+ * assigner @nestjs/microservices' ClientKafka installs (it hands each member the lowest partition
+ * of the reply topics it had before; Nest only needs each member to own the partition it names as
+ * the reply partition, which GROUP_JOIN's `memberAssignment`, this member's own partitions, gives).
+ */
+const STAND_IN = new Set(['RoundRobinAssigner', 'NestReplyPartitionAssigner'])
+
+/** Whether librdkafka's round robin can stand in for `assigner` (ours, kafkajs's or Nest's factory). */
 function isRoundRobin(assigner) {
   if (assigner === roundRobin) return true
   if (typeof assigner !== 'function') return false
   try {
     const a = assigner({ cluster: null, groupId: '', logger: null })
-    return Boolean(a) && a.name === 'RoundRobinAssigner'
+    return Boolean(a) && STAND_IN.has(a.name)
   } catch {
     return false
   }
