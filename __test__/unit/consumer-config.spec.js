@@ -18,7 +18,8 @@ describe('consumer options -> librdkafka properties', () => {
       'max.partition.fetch.bytes': '1048576',
       'fetch.min.bytes': '1',
       'fetch.max.bytes': '10485760',
-      'fetch.wait.max.ms': '5000',
+      // Not kafkajs's 5000: librdkafka's own 500 unless maxWaitTimeInMs is given (see the table).
+      'fetch.wait.max.ms': '500',
       'partition.assignment.strategy': 'roundrobin',
       'enable.auto.commit': 'false',
       'enable.auto.offset.store': 'false',
@@ -68,6 +69,11 @@ describe('consumer options -> librdkafka properties', () => {
     expect(() => map({ groupId: 'g', sessionTimeout: 3000, heartbeatInterval: 3000 })).toThrow(
       'Invalid heartbeatInterval',
     )
+  })
+
+  test("maxWaitTimeInMs given, even as kafkajs's 5000, is the fetch wait as is", () => {
+    expect(map({ groupId: 'g', maxWaitTimeInMs: 5000 }).props['fetch.wait.max.ms']).toBe('5000')
+    expect(map({ groupId: 'g' }).values.maxWaitTimeInMs).toBe(5000)
   })
 
   test("accepts kafkajs's round-robin assigner (ours or kafkajs's) and refuses any other", () => {

@@ -60,7 +60,11 @@ const CONSUMER_OPTIONS = [
   { name: 'maxBytesPerPartition', default: 1048576, min: 1, prop: 'max.partition.fetch.bytes' },
   { name: 'minBytes', default: 1, min: 1, max: 100000000, prop: 'fetch.min.bytes' },
   { name: 'maxBytes', default: 10485760, min: 1, prop: 'fetch.max.bytes' },
-  { name: 'maxWaitTimeInMs', default: 5000, min: 0, max: 300000, prop: 'fetch.wait.max.ms' },
+  // Not given: librdkafka's own 500 ms, not kafkajs's 5000. librdkafka keeps one fetch per broker
+  // in flight; a seek (a retried handler, a message handed over but not handled), a resumed or a
+  // newly assigned partition waits until that fetch returns, i.e. up to this long on an idle topic
+  // (measured: each KafkaRetriableException retry of a Nest app and its first request took 5 s).
+  { name: 'maxWaitTimeInMs', default: 5000, unset: 500, min: 0, max: 300000, prop: 'fetch.wait.max.ms' },
   { name: 'maxInFlightRequests', min: 1, max: 1000000, prop: 'max.in.flight.requests.per.connection' },
 ]
 
@@ -75,7 +79,8 @@ function resolveConsumerNumbers(config) {
       `Invalid ${o.name}: expected an integer between ${o.min} and ${o.max ?? INT32_MAX}, got ${JSON.stringify(v)}`,
     )
     values[o.name] = v
-    props[o.prop] = String(o.map ? o.map(v) : v)
+    const given = config[o.name] ?? o.unset ?? v
+    props[o.prop] = String(o.map ? o.map(given) : given)
   }
   return { values, props }
 }
