@@ -103,7 +103,7 @@ describe('Packer', () => {
     expect(readSend(p.view(), s.offset, s.length).messages[0].value.equals(big)).toBe(true)
   })
 
-  test('reset reuses the buffer, and drops one grown past 4 MB', () => {
+  test('reset reuses the buffer, also one grown to 8 MB, and drops one grown past 16 MB', () => {
     const p = new Packer()
     const initial = p.buf
     p.start(['t'])
@@ -115,9 +115,33 @@ describe('Packer', () => {
     p.start(['t'])
     p.add(0, -1, 0, null, Buffer.alloc(5 * 1024 * 1024), null)
     p.finish()
-    expect(p.buf.length).toBeGreaterThan(5 * 1024 * 1024)
+    const grown = p.buf
+    expect(grown.length).toBeGreaterThan(5 * 1024 * 1024)
+    p.reset()
+    expect(p.buf === grown).toBe(true) // kept: the next turn of the same size does not regrow it
+    p.start(['t'])
+    p.add(0, -1, 0, null, Buffer.alloc(17 * 1024 * 1024), null)
+    p.finish()
     p.reset()
     expect(p.buf.length).toBe(initial.length)
+  })
+
+  test('a buffer the last 256 turns used less than a quarter of is shrunk', () => {
+    const p = new Packer()
+    p.start(['t'])
+    p.add(0, -1, 0, null, Buffer.alloc(5 * 1024 * 1024), null)
+    p.finish()
+    p.reset()
+    const grown = p.buf
+    for (let i = 0; i < 600 && p.buf === grown; i++) {
+      p.start(['t'])
+      p.add(0, -1, 0, null, Buffer.alloc(100 * 1024), null)
+      p.finish()
+      p.reset()
+    }
+    expect(p.buf === grown).toBe(false)
+    expect(p.buf.length).toBeLessThan(grown.length / 4)
+    expect(p.buf.length).toBeGreaterThanOrEqual(200 * 1024)
   })
 })
 
