@@ -57,6 +57,7 @@ class Consumer {
     this._subscriptions = new Map() // topic -> fromBeginning
     this._pauses = new Pauses()
     this._runner = null
+    this._ending = null // the OffsetManager of a run that is ending
     this._runConfig = null
     this._restartTimer = null
   }
@@ -227,7 +228,13 @@ class Consumer {
     const runner = this._runner
     if (!runner) return
     this._runner = null
-    await runner.stop(this._settings.values.rebalanceTimeout)
+    // Handlers still running may commit their own offsets until the run has ended (see commitOffsets).
+    this._ending = this._offsets
+    try {
+      await runner.stop(this._settings.values.rebalanceTimeout)
+    } finally {
+      this._ending = null
+    }
     // A handler still running past the bound must not hold a revocation any longer.
     if (this._native) this._native.setBusy(false)
     if (this._runConfig.autoCommit) {
@@ -382,15 +389,23 @@ class Consumer {
     this._runner.seek(topic, partition, offset, true)
   }
 
+  /**
+   * Also while `stop`/`disconnect` wait for the handlers in flight: a handler that commits by hand
+   * (Nest's KafkaContext#getConsumer().commitOffsets during app.close()) has its offset committed,
+   * where kafkajs resolves without committing once its runner stopped.
+   */
   async commitOffsets(topicPartitions = []) {
     const list = validateCommits(topicPartitions)
-    this._requireRunning()
+    const offsets = this._runner === null && this._native && this._ending ? this._ending : null
+    if (!offsets) this._requireRunning()
     const byTopic = new Map()
     for (const { topic, partition, offset } of list) {
       if (!byTopic.has(topic)) byTopic.set(topic, [])
       byTopic.get(topic).push({ partition, offset })
     }
-    await this._offsets.commitOffsets({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) })
+    await (offsets || this._offsets).commitOffsets({
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    })
   }
 
   async describeGroup() {

@@ -1,0 +1,71 @@
+'use strict'
+/*
+ * A handler still running when disconnect() (or stop()) is called commits its own offsets: Nest's
+ * app.close() disconnects the consumer while a handler that commits by hand
+ * (KafkaContext#getConsumer().commitOffsets) is in flight. Run on kafkajs and on kafka-napi, the
+ * committed offset read back with kafkajs's admin.
+ */
+const crypto = require('node:crypto')
+const kafkajs = require('kafkajs')
+const kafkaNapi = require('../..')
+const { brokers, createTopic, referenceClient } = require('../helpers/kafka')
+const { waitFor } = require('../helpers/wait')
+
+async function committed(groupId, topic) {
+  const admin = referenceClient().admin()
+  await admin.connect()
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    return entry.partitions.find((p) => p.partition === 0).offset
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+async function scenario(Lib, end) {
+  const topic = await createTopic()
+  const producer = referenceClient().producer()
+  await producer.connect()
+  await producer.send({ topic, messages: [{ value: 'one' }] })
+  await producer.disconnect()
+  const groupId = `stopcommit-${crypto.randomBytes(6).toString('hex')}`
+  const consumer = new Lib.Kafka({ clientId: 'stop-commit', brokers: brokers(), logLevel: 0 }).consumer({
+    groupId,
+    maxWaitTimeInMs: 100,
+  })
+  let entered = false
+  let release
+  const released = new Promise((r) => (release = r))
+  let outcome = null
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      entered = true
+      await released
+      const offset = String(Number(message.offset) + 1)
+      outcome = await consumer.commitOffsets([{ topic, partition, offset }]).then(
+        () => 'committed',
+        (e) => `${e.name}: ${e.message}`,
+      )
+    },
+  })
+  await waitFor(() => entered, { what: 'the handler to start', timeout: 60000 })
+  const ending = end === 'stop' ? consumer.stop() : consumer.disconnect()
+  release()
+  await ending
+  if (end === 'stop') await consumer.disconnect()
+  return { outcome, committed: await committed(groupId, topic) }
+}
+
+describe.each([
+  // kafkajs resolves the commit without making it once its runner stopped (the next owner sees
+  // the message again); kafka-napi commits it.
+  ['kafkajs', kafkajs, '-1'],
+  ['kafka-napi', kafkaNapi, '1'],
+])('%s', (_name, Lib, expected) => {
+  test.each(['disconnect', 'stop'])('a handler in flight during %s() can commit its offset', async (end) => {
+    expect(await scenario(Lib, end)).toEqual({ outcome: 'committed', committed: expected })
+  })
+})
