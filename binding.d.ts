@@ -120,8 +120,12 @@ export declare class NativeProducer {
    * JS hands over every send made in one turn of its event loop in one call, so their messages
    * reach librdkafka's queue back to back and its broker thread finds them together: fewer,
    * fuller produce requests than with one crossing per send.
+   *
+   * Returns the enqueue backlog in bytes after the call (see `enqueueBacklogBytes`): JS admits
+   * the next sends against it without a native call of their own. Until the next call it can
+   * only shrink, so it is a safe upper bound.
    */
-  send(meta: Uint32Array, packed: Buffer): void
+  send(meta: Uint32Array, packed: Buffer): number
   /** Called (weakly: it never holds the process open) when finished sends are waiting. */
   setCompletionListener(listener: (arg: number) => void): void
   /**

@@ -147,6 +147,7 @@ class Producer {
     events.reset()
     native.setEventListener((json) => events.onEvent(json))
     this._sends = new SendTracker(native)
+    this._sends.onBacklog = (bytes) => this._admission.noteBacklog(bytes)
     this._admission.attach(native)
     const { sasl } = this._kafka._config
     if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER') {

@@ -240,8 +240,12 @@ impl NativeProducer {
   /// JS hands over every send made in one turn of its event loop in one call, so their messages
   /// reach librdkafka's queue back to back and its broker thread finds them together: fewer,
   /// fuller produce requests than with one crossing per send.
+  ///
+  /// Returns the enqueue backlog in bytes after the call (see `enqueueBacklogBytes`): JS admits
+  /// the next sends against it without a native call of their own. Until the next call it can
+  /// only shrink, so it is a safe upper bound.
   #[napi]
-  pub fn send(&self, meta: Uint32Array, packed: Buffer) -> napi::Result<()> {
+  pub fn send(&self, meta: Uint32Array, packed: Buffer) -> napi::Result<f64> {
     if !meta.len().is_multiple_of(4) {
       return Err(NativeError::Input("send: meta must hold profile, id, offset and length per send".into()).into());
     }
@@ -256,7 +260,7 @@ impl NativeProducer {
         self.completions.refuse(id, err.reason);
       }
     }
-    Ok(())
+    Ok(self.enqueuer.backlog_bytes() as f64)
   }
 
   /// Called (weakly: it never holds the process open) when finished sends are waiting.

@@ -18,17 +18,29 @@ class Admission {
     this.waiting = []
     this.timer = null
     this.native = null
+    /**
+     * The backlog the last native send reported. Until the next one it can only shrink (the
+     * enqueuer drains it), so a send admitted against it is never admitted wrongly, and the
+     * common case costs no native call; only when it is over the limit is the live value read.
+     */
+    this.backlog = 0
+  }
+
+  /** The backlog after a native send (`SendTracker.onBacklog`). */
+  noteBacklog(bytes) {
+    this.backlog = bytes
   }
 
   /** The native producer whose backlog counts (null: disconnected, nobody waits). */
   attach(native) {
     this.native = native
+    this.backlog = 0
     if (native === null) this._release()
   }
 
   /** null when a send may go now; else a Promise that resolves when it may (or rejects). */
   room() {
-    if (this.waiting.length === 0 && (this.native === null || this.native.enqueueBacklogBytes() <= this.limit))
+    if (this.waiting.length === 0 && (this.native === null || this.backlog <= this.limit || this._live() <= this.limit))
       return null
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject, deadline: Date.now() + this.maxBlockMs })
@@ -38,7 +50,7 @@ class Admission {
 
   _check() {
     const native = this.native
-    if (native === null || native.enqueueBacklogBytes() <= this.limit / 2) {
+    if (native === null || this._live() <= this.limit / 2) {
       this._release()
       return
     }
@@ -53,6 +65,11 @@ class Admission {
       )
     }
     if (this.waiting.length === 0) this._stop()
+  }
+
+  _live() {
+    this.backlog = this.native.enqueueBacklogBytes()
+    return this.backlog
   }
 
   _release() {

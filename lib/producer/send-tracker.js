@@ -28,6 +28,8 @@ class SendTracker {
     this.packer = new Packer()
     this.queuedMeta = []
     this.flushQueued = () => this.flush()
+    /** Told the enqueue backlog (bytes) after each native send: the admission step reads it. */
+    this.onBacklog = () => {}
     native.setCompletionListener(() => this.drain())
   }
 
@@ -48,7 +50,7 @@ class SendTracker {
     const meta = Uint32Array.from(this.queuedMeta)
     this.queuedMeta = []
     try {
-      this.native.send(meta, this.packer.view())
+      this.onBacklog(this.native.send(meta, this.packer.view()))
     } catch (e) {
       // Only a broken call itself lands here; settle what it carried rather than lose it.
       for (let i = 1; i < meta.length; i += 4) this.settle(meta[i], e, null)
