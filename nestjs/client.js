@@ -1,29 +1,39 @@
 'use strict'
 /*
- * KafkaNapiClient: a @nestjs/microservices ClientProxy that produces with kafka-napi.
+ * KafkaNapiClient: a @nestjs/microservices ClientProxy on kafka-napi.
  *
- *   ClientsModule.register([{ name: 'EVENTS', customClass: KafkaNapiClient,
- *     options: { client: { brokers }, producer: { idempotent: true }, send: { acks: -1 } } }])
+ *   ClientsModule.register([{ name: 'ORDERS', customClass: KafkaNapiClient,
+ *     options: { client: { brokers }, producer: { idempotent: true }, send: { acks: -1 },
+ *       consumer: { groupId: 'checkout' } } }])
  *
- * It is ClientKafka's producer side: `emit` (hot, resolves the send's RecordMetadata[]),
- * `emitBatch`, the same serializer (Nest's KafkaRequestSerializer unless `options.serializer`),
- * `options.send` spread onto every send, `status` from the producer's CONNECT/DISCONNECT
- * events. Request/reply (`send`) needs a consumer for the reply topic, which this package does
- * not have: it fails with an error that says to use `emit`.
+ * ClientKafka's behaviour on kafka-napi's producer and consumer: `emit` (hot, resolves the send's
+ * RecordMetadata[]), `emitBatch`, the same serializer (Nest's KafkaRequestSerializer unless
+ * `options.serializer`), `options.send` spread onto every send, `status` from the producer's and
+ * the consumer's events, and request/reply: `subscribeToResponseOf(pattern)` before `connect()`,
+ * then `send(pattern, data)` produces the request with Nest's headers (correlation id, reply
+ * topic `<pattern>.reply`, reply partition) and the consumer of the reply topics (group
+ * `consumer.groupId + '-client'`, as ClientKafka) routes each reply to its Observable: every
+ * reply value is a `next`, an error reply an `error`, the disposed reply completes it. The reply
+ * partition is the lowest of this member's partitions of the reply topic (GROUP_JOIN's
+ * memberAssignment), as with ClientKafka; librdkafka's round robin assigns them (see README).
+ * Without a `subscribeToResponseOf`, or with `producerOnlyMode`, no consumer is created.
  *
  * This file is loaded only when `KafkaNapiClient` is first read from 'kafka-napi/nestjs', so an
  * app without @nestjs/microservices can use the rest.
  */
-const { ClientProxy } = require('@nestjs/microservices')
+const { ClientProxy, KafkaHeaders, KafkaParser } = require('@nestjs/microservices')
 const { KafkaRequestSerializer } = require('@nestjs/microservices/serializers')
+const { KafkaResponseDeserializer } = require('@nestjs/microservices/deserializers')
 const { InvalidMessageException } = require('@nestjs/microservices/errors/invalid-message.exception')
+const {
+  InvalidKafkaClientTopicException,
+} = require('@nestjs/microservices/errors/invalid-kafka-client-topic.exception')
 const { connectable, defer, mergeMap, Subject, throwError } = require('rxjs')
 const { Kafka } = require('..')
 const { nestLogCreator } = require('./producer.module')
 
-const NO_REQUEST_REPLY =
-  'KafkaNapiClient does not support send() (request/reply): kafka-napi is a producer and cannot consume the reply topic. ' +
-  'Use emit(pattern, data) to produce an event, or ClientKafka with kafkajs for request/reply.'
+/** The error a request still waiting for its reply gets when the client closes. */
+const CLOSED = 'KafkaNapiClient was closed before the reply arrived'
 
 class KafkaNapiClient extends ClientProxy {
   /**
@@ -35,9 +45,38 @@ class KafkaNapiClient extends ClientProxy {
     this.options = options
     this.client = null
     this._producer = null
+    this._consumer = null
     this._connecting = null
     this._inFlight = new Set()
+    this.responsePatterns = []
+    this.consumerAssignments = {}
+    this.producerOnlyMode = Boolean(options.producerOnlyMode)
+    const consumer = options.consumer || {}
+    this.groupId = (consumer.groupId || 'nestjs-group') + (options.postfixId ?? '-client')
+    this.parser = new KafkaParser(options.parser)
     this.initializeSerializer(options)
+    this.initializeDeserializer(options)
+  }
+
+  /** The reply consumer (after `connect()`, when request/reply is on), as ClientKafka's `consumer`. */
+  get consumer() {
+    if (!this._consumer) throw new Error('No consumer initialized. Please, call the "connect" method first.')
+    return this._consumer
+  }
+
+  /** Listens to `<pattern>.reply` from the next `connect()` on, so `send(pattern)` gets its replies. */
+  subscribeToResponseOf(pattern) {
+    const reply = this.getResponsePatternName(this.normalizePattern(pattern))
+    if (!this.responsePatterns.includes(reply)) this.responsePatterns.push(reply)
+  }
+
+  getResponsePatternName(pattern) {
+    return `${pattern}.reply`
+  }
+
+  /** This member's lowest partition per reply topic, as ClientKafka's (from GROUP_JOIN). */
+  getConsumerAssignments() {
+    return this.consumerAssignments
   }
 
   /** The kafka-napi producer (after `connect()`), as ClientKafka's `producer`. */
@@ -59,6 +98,7 @@ class KafkaNapiClient extends ClientProxy {
 
   async _connect() {
     this.client = new Kafka({ logCreator: nestLogCreator(KafkaNapiClient.name), ...this.options.client })
+    if (!this.producerOnlyMode && this.responsePatterns.length > 0) await this._connectConsumer()
     const producer = this.client.producer(this.options.producer || {})
     producer.on(producer.events.CONNECT, () => this._status$.next('connected'))
     producer.on(producer.events.DISCONNECT, () => this._status$.next('disconnected'))
@@ -67,17 +107,63 @@ class KafkaNapiClient extends ClientProxy {
     return producer
   }
 
+  /** The reply consumer: subscribed to every reply topic, running until the group is joined. */
+  async _connectConsumer() {
+    const consumer = this.client.consumer({ ...this.options.consumer, groupId: this.groupId })
+    this._consumer = consumer
+    const status = (event, value) => consumer.on(consumer.events[event], () => this._status$.next(value))
+    status('CONNECT', 'connected')
+    status('DISCONNECT', 'disconnected')
+    status('REBALANCING', 'rebalancing')
+    status('STOP', 'stopped')
+    status('CRASH', 'crashed')
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.setConsumerAssignments(payload.memberAssignment))
+    await consumer.connect()
+    await consumer.subscribe({ ...this.options.subscribe, topics: this.responsePatterns })
+    await consumer.run({ ...this.options.run, eachMessage: (payload) => this._onReply(payload) })
+  }
+
+  setConsumerAssignments(memberAssignment) {
+    const lowest = {}
+    for (const [topic, partitions] of Object.entries(memberAssignment)) {
+      if (partitions.length > 0) lowest[topic] = Math.min(...partitions)
+    }
+    this.consumerAssignments = lowest
+  }
+
+  /** One message of a reply topic: to the callback of its correlation id, if this client still waits for it. */
+  async _onReply({ topic, partition, message }) {
+    const raw = this.parser.parse({ ...message, topic, partition })
+    if (raw.headers[KafkaHeaders.CORRELATION_ID] === undefined) return
+    const { err, response, isDisposed, id } = await this.deserializer.deserialize(raw)
+    const callback = this.routingMap.get(id)
+    if (!callback) return
+    if (err || isDisposed) callback({ err, response, isDisposed })
+    else callback({ err, response })
+  }
+
   /**
-   * Disconnects the producer once the emits issued before this call have been handed to it; the
-   * disconnect delivers what is still in flight (bounded by `disconnectTimeout`).
+   * Disconnects the producer once the emits issued before this call have been handed to it (the
+   * disconnect delivers what is still in flight, bounded by `disconnectTimeout`), then the reply
+   * consumer; a request still waiting for its reply fails with an error (ClientKafka leaves it waiting).
    */
   async close() {
     await Promise.all(this._inFlight)
     const producer = this._producer
+    const consumer = this._consumer
     this._producer = null
+    this._consumer = null
     this._connecting = null
     this.client = null
-    if (producer) await producer.disconnect()
+    this.consumerAssignments = {}
+    try {
+      if (producer) await producer.disconnect()
+      if (consumer) await consumer.disconnect()
+    } finally {
+      const waiting = [...this.routingMap.values()]
+      this.routingMap.clear()
+      for (const callback of waiting) callback({ err: new Error(CLOSED) })
+    }
   }
 
   /** The kafka-napi `Kafka` client (after `connect()`), as ClientKafka's `unwrap()`. */
@@ -120,10 +206,37 @@ class KafkaNapiClient extends ClientProxy {
     return this._produce(packet.pattern, [packet.data])
   }
 
-  /** `send`'s request/reply: always fails, see NO_REQUEST_REPLY. */
-  publish(_packet, callback) {
-    callback({ err: new Error(NO_REQUEST_REPLY) })
-    return () => {}
+  /**
+   * `send`'s request: produced to topic `pattern` with the correlation id, reply topic and reply
+   * partition headers; `callback` gets the replies (see _onReply). Returns the cleanup Nest calls
+   * when the Observable is unsubscribed (a `timeout()`, say) or done.
+   */
+  publish(partialPacket, callback) {
+    const packet = this.assignPacketId(partialPacket)
+    this.routingMap.set(packet.id, callback)
+    const cleanup = () => this.routingMap.delete(packet.id)
+    const fail = (err) => {
+      cleanup()
+      callback({ err })
+    }
+    try {
+      const pattern = this.normalizePattern(partialPacket.pattern)
+      const replyTopic = this.getResponsePatternName(pattern)
+      const replyPartition = this.consumerAssignments[replyTopic]
+      if (replyPartition === undefined) throw new InvalidKafkaClientTopicException(replyTopic)
+      Promise.resolve(this.serializer.serialize(packet.data, { pattern }))
+        .then((message) => {
+          message.headers[KafkaHeaders.CORRELATION_ID] = packet.id
+          message.headers[KafkaHeaders.REPLY_TOPIC] = replyTopic
+          message.headers[KafkaHeaders.REPLY_PARTITION] = String(replyPartition)
+          return this.producer.send({ topic: pattern, messages: [message], ...this.options.send })
+        })
+        .catch(fail)
+      return cleanup
+    } catch (e) {
+      fail(e)
+      return () => {}
+    }
   }
 
   async _produce(pattern, items) {
@@ -134,6 +247,10 @@ class KafkaNapiClient extends ClientProxy {
 
   initializeSerializer(options) {
     this.serializer = (options && options.serializer) || new KafkaRequestSerializer()
+  }
+
+  initializeDeserializer(options) {
+    this.deserializer = (options && options.deserializer) || new KafkaResponseDeserializer()
   }
 }
 

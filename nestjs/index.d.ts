@@ -4,7 +4,17 @@ import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDepe
 import type { ModuleRef } from '@nestjs/core'
 import type { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices'
 import type { Observable } from 'rxjs'
-import type { CompressionTypes, Kafka, KafkaConfig, Producer, ProducerConfig, RecordMetadata } from '..'
+import type {
+  CompressionTypes,
+  Consumer,
+  ConsumerConfig,
+  ConsumerRunConfig,
+  Kafka,
+  KafkaConfig,
+  Producer,
+  ProducerConfig,
+  RecordMetadata,
+} from '..'
 
 export interface KafkaProducerOptions {
   /** The Kafka client config (brokers, clientId, ssl, sasl, ...). */
@@ -56,17 +66,37 @@ export interface KafkaNapiClientOptions extends KafkaProducerOptions {
   send?: { acks?: number; timeout?: number; compression?: CompressionTypes }
   /** Defaults to Nest's KafkaRequestSerializer. */
   serializer?: { serialize(value: any, options?: any): any }
+  /** Defaults to Nest's KafkaResponseDeserializer (replies of `send()`). */
+  deserializer?: { deserialize(value: any, options?: any): any }
+  /** The reply consumer's config; its group is `groupId + postfixId` ('nestjs-group' + '-client' by default), as ClientKafka's. */
+  consumer?: Partial<ConsumerConfig>
+  /** Spread onto the reply consumer's subscribe (e.g. `fromBeginning`). */
+  subscribe?: { fromBeginning?: boolean }
+  /** Spread onto the reply consumer's run (its eachMessage is the client's). */
+  run?: Omit<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>
+  /** Appended to the consumer's groupId; default '-client'. */
+  postfixId?: string
+  /** Never create the reply consumer (emit only). Without any subscribeToResponseOf none is created either. */
+  producerOnlyMode?: boolean
+  /** Nest's KafkaParser options. */
+  parser?: { keepBinary?: boolean }
 }
 
 /**
- * ClientKafka's producer side on kafka-napi, for `ClientsModule.register([{ name, customClass: KafkaNapiClient, options }])`.
- * `send()` (request/reply) is not supported: it errors, pointing to `emit`.
+ * ClientKafka on kafka-napi, for `ClientsModule.register([{ name, customClass: KafkaNapiClient, options }])`:
+ * `emit`/`emitBatch`, and `send()` request/reply for the patterns passed to `subscribeToResponseOf` before `connect()`.
  */
 export declare class KafkaNapiClient extends ClientProxy {
   constructor(options: KafkaNapiClientOptions)
   readonly options: KafkaNapiClientOptions
   /** The producer, after connect(). */
   readonly producer: Producer
+  /** The reply consumer, after connect() (when some response pattern was subscribed). */
+  readonly consumer: Consumer
+  /** Replies of `send(pattern)` come on `<pattern>.reply`: call before connect(). */
+  subscribeToResponseOf(pattern: unknown): void
+  /** This member's lowest partition of each reply topic (the reply partition its requests name). */
+  getConsumerAssignments(): Record<string, number>
   connect(): Promise<Producer>
   close(): Promise<void>
   /** The kafka-napi Kafka client, after connect(). */

@@ -50,5 +50,14 @@ export const token: string = getProducerToken('events')
 export const decorator: PropertyDecorator & ParameterDecorator = InjectProducer()
 const clientOptions: KafkaNapiClientOptions = { client: config, send: { acks: -1 } }
 export const client: KafkaNapiClient = new KafkaNapiClient(clientOptions)
+const replyOptions: KafkaNapiClientOptions = {
+  client: config,
+  consumer: { groupId: 'checkout' },
+  subscribe: { fromBeginning: true },
+  run: { partitionsConsumedConcurrently: 2 },
+}
+export const replying: KafkaNapiClient = new KafkaNapiClient(replyOptions)
+replying.subscribeToResponseOf('orders.get')
+export const replyPartitions: Record<string, number> = replying.getConsumerAssignments()
 export type Health = KafkaProducerHealthResult<'kafka'>
 export type Indicator = KafkaProducerHealthIndicator

@@ -89,10 +89,11 @@ describe('KafkaNapiClient (ClientsModule customClass)', () => {
     expect(values(await readBack(topic, 2))).toEqual(['first', '{"n":2}'])
   })
 
-  test('send() (request/reply) fails with an error that says to use emit', async () => {
+  test("send() for a pattern whose replies were not subscribed fails as ClientKafka's (no consumer was created)", async () => {
     await expect(lastValueFrom(client.send('orders.get', { id: 1 }))).rejects.toThrow(
-      /KafkaNapiClient does not support send\(\) \(request\/reply\).*Use emit\(pattern, data\)/,
+      'The client consumer did not subscribe to the corresponding reply topic (orders.get.reply).',
     )
+    expect(() => client.consumer).toThrow('No consumer initialized')
   })
 
   test('unwrap() is the kafka-napi Kafka client, status follows the producer', () => {

@@ -11,13 +11,12 @@ const { brokers, createTopic, readBack, referenceClient } = require('../../__tes
 const { waitFor } = require('../../__test__/helpers/wait')
 const { startPart } = require('./remote')
 
-const NAMES = ['orders.quote', 'orders.reject', 'orders.reserve', 'orders.created', 'orders.audit']
-const REPLIES = ['orders.quote.reply', 'orders.reject.reply', 'orders.reserve.reply']
+const { TOPIC_NAMES } = require('./config')
 
 /** A fresh set of the example's topics (2 partitions each) and group name. */
 async function freshTopics() {
   const prefix = `nx-${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}-`
-  for (const name of [...NAMES, ...REPLIES]) await createTopic({ topic: prefix + name, partitions: 2 })
+  for (const name of TOPIC_NAMES) await createTopic({ topic: prefix + name, partitions: 2 })
   const t = (name) => prefix + name
   return {
     prefix,
@@ -89,6 +88,22 @@ describe('the hybrid app (microservice + ClientKafka) on the kafkajs alias', () 
   test('an RpcException thrown by the handler is the error of the send() Observable', async () => {
     const { error } = await app.call('reject', { id: 'r-1' })
     expect(error).toEqual({ code: 'OUT_OF_STOCK', orderId: 'r-1' })
+  })
+
+  test('a handler returning an Observable: each value is a reply, the last one completes the send()', async () => {
+    const order = {
+      id: 'l-1',
+      items: [
+        { qty: 1, price: 5 },
+        { qty: 2, price: 7 },
+        { qty: 3, price: 1 },
+      ],
+    }
+    expect(await app.call('lines', order)).toEqual([
+      { orderId: 'l-1', line: 0, amount: 5 },
+      { orderId: 'l-1', line: 1, amount: 14 },
+      { orderId: 'l-1', line: 2, amount: 3 },
+    ])
   })
 
   test('KafkaRetriableException: the message is handled again (3 attempts) and the third answers', async () => {

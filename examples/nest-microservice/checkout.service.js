@@ -4,7 +4,7 @@
  * `subscribeToResponseOf` before `connect()`, then `send()` for a request and `emit()` for an event.
  */
 const { Inject, Injectable } = require('@nestjs/common')
-const { lastValueFrom, timeout } = require('rxjs')
+const { lastValueFrom, timeout, toArray } = require('rxjs')
 const { TOPICS } = require('./config')
 
 const ORDERS_CLIENT = 'ORDERS_CLIENT'
@@ -15,7 +15,8 @@ class CheckoutService {
   }
 
   async onModuleInit() {
-    for (const pattern of [TOPICS.quote, TOPICS.reject, TOPICS.reserve]) this.client.subscribeToResponseOf(pattern)
+    for (const pattern of [TOPICS.quote, TOPICS.reject, TOPICS.reserve, TOPICS.lines])
+      this.client.subscribeToResponseOf(pattern)
     await this.client.connect()
   }
 
@@ -30,6 +31,11 @@ class CheckoutService {
 
   reserve(order, ms = 30000) {
     return lastValueFrom(this.client.send(TOPICS.reserve, order).pipe(timeout(ms)))
+  }
+
+  /** Request/reply answered by several replies: resolves them all, in order. */
+  lines(order, ms = 30000) {
+    return lastValueFrom(this.client.send(TOPICS.lines, order).pipe(timeout(ms), toArray()))
   }
 
   /** Event: hot, sent whether or not the Observable is subscribed; resolves the RecordMetadata[]. */

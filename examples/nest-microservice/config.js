@@ -15,12 +15,16 @@ const TOPICS = Object.freeze({
   quote: `${prefix}orders.quote`, // request/reply: the order's total
   reject: `${prefix}orders.reject`, // request/reply: always answers with an error
   reserve: `${prefix}orders.reserve`, // request/reply: KafkaRetriableException twice, then an answer
+  lines: `${prefix}orders.lines`, // request/reply answered by an Observable: one reply per order line
   created: `${prefix}orders.created`, // event: audited through the context's producer, committed by hand
   audit: `${prefix}orders.audit`, // written by the handlers, read by whoever checks them
 })
 
 /** Every reply topic ClientKafka listens to (Nest's `<pattern>.reply`). */
-const REPLY_TOPICS = [TOPICS.quote, TOPICS.reject, TOPICS.reserve].map((t) => `${t}.reply`)
+const REPLY_TOPICS = [TOPICS.quote, TOPICS.reject, TOPICS.reserve, TOPICS.lines].map((t) => `${t}.reply`)
+
+/** Every topic the example uses, without the prefix: create them (`prefix + name`) before starting. */
+const TOPIC_NAMES = [...Object.values(TOPICS), ...REPLY_TOPICS].map((t) => t.slice(prefix.length))
 
 function brokers(env = process.env) {
   return (env.KAFKA_BROKERS || '127.0.0.1:19092').split(',')
@@ -47,4 +51,4 @@ function clientOptions(env = process.env) {
   }
 }
 
-module.exports = { TOPICS, REPLY_TOPICS, brokers, serverOptions, clientOptions }
+module.exports = { TOPICS, REPLY_TOPICS, TOPIC_NAMES, brokers, serverOptions, clientOptions }

@@ -35,6 +35,7 @@ const ops = {
       .reject(order, ms)
       .catch((e) => ({ error: e })),
   reserve: (order, ms) => app.get(CheckoutService).reserve(order, ms),
+  lines: (order, ms) => app.get(CheckoutService).lines(order, ms),
   announce: (order) => app.get(CheckoutService).announce(order),
   /** Sends without waiting: for requests left in flight while something else happens. */
   quoteLater: (order, ms) => {

@@ -12,6 +12,7 @@ const {
   Payload,
   RpcException,
 } = require('@nestjs/microservices')
+const { from } = require('rxjs')
 const { TOPICS } = require('./config')
 
 /** What the handlers saw, in order. */
@@ -74,6 +75,12 @@ class OrdersController {
     return { orderId: order.id, reserved: true, attempts }
   }
 
+  /** Request/reply with a stream: each order line is a reply of its own (a `next` for the caller). */
+  lines(order) {
+    this.log.handled.push({ pattern: 'lines', id: order.id })
+    return from(order.items.map((item, i) => ({ orderId: order.id, line: i, amount: item.qty * item.price })))
+  }
+
   /** Event: writes an audit record with the context's producer, then commits the message by hand. */
   async created(order, context) {
     const message = context.getMessage()
@@ -108,8 +115,9 @@ Inject(OrdersLog)(OrdersController, undefined, 0)
 MessagePattern(TOPICS.quote)(...method('quote'))
 MessagePattern(TOPICS.reject)(...method('reject'))
 MessagePattern(TOPICS.reserve)(...method('reserve'))
+MessagePattern(TOPICS.lines)(...method('lines'))
 EventPattern(TOPICS.created)(...method('created'))
-for (const name of ['quote', 'reject', 'reserve', 'created']) {
+for (const name of ['quote', 'reject', 'reserve', 'lines', 'created']) {
   Payload()(OrdersController.prototype, name, 0)
   Ctx()(OrdersController.prototype, name, 1)
 }
