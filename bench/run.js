@@ -6,7 +6,7 @@
  *
  *   node bench/run.js [--brokers host:port] [--quick] [--clients a,b,c] [--out bench/results]
  *                     [--reinstall] [--kafka-version 4.1.1] [--rounds n]
- *                     [--workloads W1,W2,W3,W4,C1,C2] [--sizes 100,1024] [--acks 1,-1]
+ *                     [--workloads W1,W2,W3,W4,C1,C2,N1] [--sizes 100,1024] [--acks 1,-1]
  *
  * Each client runs in its own child process (bench/child.js, the floor binary, or the Java
  * producer of bench/java.js), one after the other, against its own fresh topics (1 partition for
@@ -23,6 +23,7 @@ const { spawn } = require('node:child_process')
 const { renderMarkdown, renderSvg } = require('./report')
 const { median } = require('./clients/util')
 const { prepareJava } = require('./java')
+const { runNest, nestMarkdown } = require('./nest')
 
 const BENCH = __dirname
 const ROOT = path.resolve(BENCH, '..')
@@ -66,7 +67,8 @@ const CLIENTS = [
 
 const PRODUCER_WORKLOADS = ['w1', 'w2', 'w3', 'w4']
 const CONSUMER_WORKLOADS = ['c1', 'c2']
-const WORKLOADS = [...PRODUCER_WORKLOADS, ...CONSUMER_WORKLOADS]
+// N1: the NestJS microservice on kafkajs and on kafka-napi (bench/nest.js), when both or either is selected.
+const WORKLOADS = [...PRODUCER_WORKLOADS, ...CONSUMER_WORKLOADS, 'n1']
 
 const COMBOS = [
   { size: 100, acks: 1 },
@@ -184,7 +186,9 @@ function parseArgs(argv) {
       args.workloads = list(value()).map((w) => w.toLowerCase())
       const unknown = args.workloads.filter((w) => !WORKLOADS.includes(w))
       if (unknown.length || !args.workloads.length)
-        throw new Error(`--workloads takes a list of W1, W2, W3, W4, C1, C2 (got ${unknown.join(', ') || 'nothing'})`)
+        throw new Error(
+          `--workloads takes a list of W1, W2, W3, W4, C1, C2, N1 (got ${unknown.join(', ') || 'nothing'})`,
+        )
     } else if (name === '--sizes') {
       args.sizes = list(value()).map(Number)
       if (!args.sizes.length || args.sizes.some((n) => !COMBOS.some((c) => c.size === n)))
@@ -195,7 +199,7 @@ function parseArgs(argv) {
         throw new Error('--acks takes a list of 1, -1')
     } else if (name === '--help' || name === '-h') {
       process.stdout.write(
-        `usage: node bench/run.js [--brokers host:port] [--quick] [--clients ${CLIENTS.map((c) => c.id).join(',')}] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n] [--workloads W1,W2,W3,W4,C1,C2] [--sizes 100,1024] [--acks 1,-1]\n`,
+        `usage: node bench/run.js [--brokers host:port] [--quick] [--clients ${CLIENTS.map((c) => c.id).join(',')}] [--out dir] [--reinstall] [--kafka-version v] [--install-timeout s] [--rounds n] [--workloads W1,W2,W3,W4,C1,C2,N1] [--sizes 100,1024] [--acks 1,-1]\n`,
       )
       process.exit(0)
     } else throw new Error(`unknown option ${a}`)
@@ -800,7 +804,12 @@ async function main() {
     process.stderr.write(`bench: the ${mode} plan has no consumer topic of the selected sizes: no C1/C2\n`)
     consumerWorkloads = []
   }
-  if (!workloads.length && !consumerWorkloads.length) throw new Error('nothing to run')
+  const nestLibs = args.workloads.includes('n1')
+    ? ['kafkajs', 'kafka-napi'].filter((id) => selected.some((c) => c.id === id))
+    : []
+  if (!workloads.length && !consumerWorkloads.length && !nestLibs.length) throw new Error('nothing to run')
+  // N1 alone: no client runs the W/C workloads.
+  if (!workloads.length && !consumerWorkloads.length) selected = []
   const ticks = ticksOf(planBase, combos, workloads, consumerTopics.length, consumerWorkloads)
   const ticksFor = (client) => ticks.producing + (client.consumer ? ticks.consuming : 0)
   const progress = new Progress(args.rounds * selected.reduce((n, c) => n + ticksFor(c), 0))
@@ -970,6 +979,23 @@ async function main() {
     progress.set(`${client.label}: idle producer RSS`)
     results[i].idle = await idleRss(client, args, planBase, runId, progress, logDir)
   }
+  let nest
+  if (nestLibs.length) {
+    progress.set(`NestJS microservice (N1): ${nestLibs.join(' and ')}`)
+    nest = await runNest({
+      brokers: args.brokers,
+      quick: args.quick,
+      rounds: args.rounds,
+      libs: nestLibs,
+      prefix: `${TOPIC_PREFIX}${runId}`,
+      createTopics: (topics) =>
+        withAdmin(args.brokers, async (admin) => {
+          for (const t of topics) await createTopic(admin, t)
+        }),
+      deleteTopics: (topics) => withAdmin(args.brokers, (admin) => deleteTopics(admin, topics)),
+      log: (text) => progress.set(`N1: ${text}`),
+    })
+  }
   progress.end()
 
   const report = {
@@ -1002,8 +1028,9 @@ async function main() {
     },
     floorSettings: defaults,
     results,
+    nest,
   }
-  const md = renderMarkdown(report)
+  const md = (results.length ? renderMarkdown(report) : '# kafka-napi benchmark\n') + (nest ? nestMarkdown(nest) : '')
   const svg = renderSvg(report)
   const base = stamp(started)
   for (const name of ['latest', base]) {

@@ -36,7 +36,7 @@ describe('npm run bench --quick', () => {
   beforeAll(async () => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-spec-'))
     const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:19092'
-    // About a minute of benchmark (W1-W4, 3 clients, then C1/C2 for 2 of them); building the
+    // About a minute of benchmark (W1-W4, 3 clients, then C1/C2 and N1 for 2 of them); building the
     // floor on a fresh checkout adds about a minute.
     result = await run(
       ['bench/run.js', '--quick', '--clients', CLIENTS.join(','), '--brokers', brokers, '--out', out],
@@ -103,6 +103,27 @@ describe('npm run bench --quick', () => {
     expect(json.results.find((r) => r.id === 'floor').consumer).toBeUndefined()
   })
 
+  test('prints the NestJS microservice section (N1): kafkajs and kafka-napi, every measure, none failed', () => {
+    const md = result.stdout
+    const section = md.slice(md.indexOf('\n## NestJS microservice (N1)\n'))
+    expect(md).toContain('\n## NestJS microservice (N1)\n')
+    expect(section).toMatch(/^\| measure \| kafkajs \| kafka-napi \(kafkajs alias\) \| kafka-napi vs kafkajs \|$/m)
+    for (const measure of [
+      'request/reply, sequential: round trips/s',
+      'send() mean of 32 calls',
+      'emit() mean of 32 calls',
+      'events handled/s',
+    ])
+      expect(section).toContain(`| ${measure}`)
+    expect(section).not.toContain('failed')
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'))
+    for (const r of json.nest.results) {
+      expect(r.rounds).toBe(1)
+      expect(r.sequential.p50).toBeGreaterThan(0)
+      expect(r.mean32.sendMeans).toHaveLength(1)
+    }
+  })
+
   test('writes the results files', () => {
     const files = fs.readdirSync(out)
     for (const f of ['latest.md', 'latest.svg', 'latest.json']) expect(files).toContain(f)
@@ -129,7 +150,7 @@ describe('bench rounds', () => {
     expect(a.workloads).toEqual(['w3', 'w4'])
     expect(a.sizes).toEqual([100])
     expect(a.acks).toEqual([1, -1])
-    expect(parseArgs([]).workloads).toEqual(['w1', 'w2', 'w3', 'w4', 'c1', 'c2'])
+    expect(parseArgs([]).workloads).toEqual(['w1', 'w2', 'w3', 'w4', 'c1', 'c2', 'n1'])
     expect(parseArgs(['--workloads', 'C1,c2']).workloads).toEqual(['c1', 'c2'])
     expect(() => parseArgs(['--workloads', 'W5'])).toThrow('--workloads')
     expect(() => parseArgs(['--sizes', '512'])).toThrow('--sizes')

@@ -17,6 +17,7 @@ const TOPICS = Object.freeze({
   reserve: `${prefix}orders.reserve`, // request/reply: KafkaRetriableException twice, then an answer
   lines: `${prefix}orders.lines`, // request/reply answered by an Observable: one reply per order line
   created: `${prefix}orders.created`, // event: audited through the context's producer, committed by hand
+  viewed: `${prefix}orders.viewed`, // event: only counted (the bench's event workload)
   audit: `${prefix}orders.audit`, // written by the handlers, read by whoever checks them
 })
 

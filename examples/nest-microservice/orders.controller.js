@@ -20,6 +20,7 @@ class OrdersLog {
   constructor() {
     this.handled = [] // { pattern, topic, partition, offset, ... }
     this.attempts = new Map() // order id -> attempts of orders.reserve
+    this.viewed = 0 // orders.viewed events handled
   }
 }
 Injectable()(OrdersLog)
@@ -81,6 +82,11 @@ class OrdersController {
     return from(order.items.map((item, i) => ({ orderId: order.id, line: i, amount: item.qty * item.price })))
   }
 
+  /** Event: counted, nothing else (what the transport costs). */
+  viewed() {
+    this.log.viewed++
+  }
+
   /** Event: writes an audit record with the context's producer, then commits the message by hand. */
   async created(order, context) {
     const message = context.getMessage()
@@ -117,6 +123,7 @@ MessagePattern(TOPICS.reject)(...method('reject'))
 MessagePattern(TOPICS.reserve)(...method('reserve'))
 MessagePattern(TOPICS.lines)(...method('lines'))
 EventPattern(TOPICS.created)(...method('created'))
+EventPattern(TOPICS.viewed)(...method('viewed'))
 for (const name of ['quote', 'reject', 'reserve', 'lines', 'created']) {
   Payload()(OrdersController.prototype, name, 0)
   Ctx()(OrdersController.prototype, name, 1)

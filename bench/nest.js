@@ -1,0 +1,185 @@
+'use strict'
+/*
+ * Workload N1 of `npm run bench`: the NestJS microservice of examples/nest-microservice (hybrid
+ * app: ServerKafka + ClientKafka) on the real kafkajs and on kafka-napi through the `kafkajs`
+ * alias, same broker, one process per app and round, the two alternated (reversed every other
+ * round). Nothing of the app differs between the two but what `require('kafkajs')` resolves to.
+ *
+ *   request/reply, sequential  round trips/s, p50, p99 (ClientKafka.send() awaited one at a time)
+ *   request/reply, in flight   round trips/s with `inflight` loops each awaiting its reply
+ *   mean of 32                 send() (cold, subscribed, to its reply) and emit() (to its
+ *                              RecordMetadata[]), 32 calls each timed with performance.now()
+ *   events                     events/s handled by an @EventPattern handler that only counts
+ *
+ * Exported for bench/run.js: runNest(options) -> results, nestMarkdown(results) -> a report section.
+ */
+const crypto = require('node:crypto')
+const path = require('node:path')
+const { TOPIC_NAMES } = require('../examples/nest-microservice/config')
+const { startPart } = require('../examples/nest-microservice/remote')
+
+const PLANS = {
+  full: {
+    sequential: { warmup: 50, n: 1000 },
+    concurrent: { n: 4000, inflight: 16 },
+    mean32: { warmup: 5, calls: 32, reps: 3 },
+    events: { n: 20000, batch: 500, timeoutMs: 120000 },
+  },
+  quick: {
+    sequential: { warmup: 3, n: 20 },
+    concurrent: { n: 40, inflight: 4 },
+    mean32: { warmup: 2, calls: 32, reps: 1 },
+    events: { n: 200, batch: 100, timeoutMs: 60000 },
+  },
+}
+
+const LIBS = [
+  { id: 'kafkajs', label: 'kafkajs', kafkajs: true },
+  { id: 'kafka-napi', label: 'kafka-napi (kafkajs alias)', kafkajs: false },
+]
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]
+}
+
+/** One app on one library: start, the four measures, stop. */
+async function runOne(lib, { brokers, plan, prefix, createTopics, deleteTopics, log }) {
+  const topics = TOPIC_NAMES.map((name) => prefix + name)
+  await createTopics(topics)
+  const env = {
+    KAFKA_BROKERS: brokers,
+    ORDERS_TOPIC_PREFIX: prefix,
+    ORDERS_GROUP: `${prefix}group`,
+    DRIVER_OPS: path.join(__dirname, 'nest-ops.js'),
+  }
+  let app = null
+  try {
+    app = await startPart({ role: 'app', kafkajs: lib.kafkajs, env })
+    if (lib.kafkajs !== app.info.kafkajs || lib.kafkajs === app.info.kafkaNapi)
+      throw new Error(`the app did not load ${lib.id} (${JSON.stringify(app.info)})`)
+    log(`${lib.label}: request/reply, sequential`)
+    const seq = await app.call('sequential', plan.sequential)
+    log(`${lib.label}: request/reply, ${plan.concurrent.inflight} in flight`)
+    const conc = await app.call('concurrent', plan.concurrent)
+    log(`${lib.label}: mean of 32`)
+    const m32 = []
+    for (let r = 0; r < plan.mean32.reps; r++) m32.push(await app.call('mean32', plan.mean32))
+    log(`${lib.label}: events`)
+    const ev = await app.call('events', plan.events)
+    return {
+      sequential: { n: plan.sequential.n, ms: seq.ms, latencies: seq.latencies },
+      concurrent: { n: plan.concurrent.n, inflight: plan.concurrent.inflight, ms: conc.ms },
+      mean32: m32,
+      events: { n: plan.events.n, ms: ev.ms, producedMs: ev.producedMs },
+    }
+  } finally {
+    if (app) await app.stop()
+    await deleteTopics(topics).catch(() => {})
+  }
+}
+
+/** Pools the rounds of one library into the reported figures. */
+function summarize(runs) {
+  const ok = runs.filter((r) => !r.error)
+  if (!ok.length) return { error: runs.map((r) => r.error).join('; ') }
+  const latencies = ok.flatMap((r) => r.sequential.latencies)
+  const seqMs = ok.reduce((a, r) => a + r.sequential.ms, 0)
+  const seqN = ok.reduce((a, r) => a + r.sequential.n, 0)
+  const concMs = ok.reduce((a, r) => a + r.concurrent.ms, 0)
+  const concN = ok.reduce((a, r) => a + r.concurrent.n, 0)
+  const sends = ok.flatMap((r) => r.mean32.map((m) => mean(m.send)))
+  const emits = ok.flatMap((r) => r.mean32.map((m) => mean(m.emit)))
+  const evMs = ok.reduce((a, r) => a + r.events.ms, 0)
+  const evN = ok.reduce((a, r) => a + r.events.n, 0)
+  return {
+    rounds: ok.length,
+    errors: runs.filter((r) => r.error).map((r) => r.error),
+    sequential: {
+      perSec: (seqN / seqMs) * 1000,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      max: Math.max(...latencies),
+    },
+    concurrent: { perSec: (concN / concMs) * 1000, inflight: ok[0].concurrent.inflight },
+    // Each repetition's mean of 32; the reported figure is the median of those means.
+    mean32: { send: median(sends), emit: median(emits), sendMeans: sends, emitMeans: emits },
+    events: { perSec: (evN / evMs) * 1000 },
+  }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+/**
+ * Runs N1 for the selected libraries, `rounds` times, alternating them.
+ * @param {{ brokers: string, quick: boolean, rounds: number, libs: string[], prefix: string,
+ *   createTopics(topics: string[]): Promise<void>, deleteTopics(topics: string[]): Promise<void>, log(text: string): void }} o
+ */
+async function runNest(o) {
+  const plan = PLANS[o.quick ? 'quick' : 'full']
+  const libs = LIBS.filter((l) => o.libs.includes(l.id))
+  const runs = libs.map(() => [])
+  for (let round = 0; round < o.rounds; round++) {
+    const order = round % 2 ? [...libs].reverse() : libs
+    for (const lib of order) {
+      const prefix = `${o.prefix}-nest-${lib.id}-${round}-${crypto.randomBytes(2).toString('hex')}-`
+      const result = await runOne(lib, { ...o, plan, prefix }).catch((e) => ({ error: e.message.split('\n')[0] }))
+      if (result.error) o.log(`${lib.label}: ${result.error}`)
+      runs[libs.indexOf(lib)].push(result)
+    }
+  }
+  return { plan, results: libs.map((lib, i) => ({ id: lib.id, label: lib.label, ...summarize(runs[i]) })) }
+}
+
+const f = (x, digits = 2) => (x === undefined ? '—' : x.toFixed(digits))
+const int = (x) => (x === undefined ? '—' : Math.round(x).toLocaleString('en-US'))
+
+/** The report's section: one row per measure, kafkajs and kafka-napi side by side. */
+function nestMarkdown({ plan, results }) {
+  const js = results.find((r) => r.id === 'kafkajs')
+  const napi = results.find((r) => r.id === 'kafka-napi')
+  const cols = [js, napi].filter(Boolean)
+  const ratio = (a, b, higherIsBetter) => {
+    if (!a || !b || a.error || b.error) return '—'
+    return higherIsBetter ? `${(b / a).toFixed(2)}×` : `${(a / b).toFixed(2)}× faster`
+  }
+  const rows = [
+    ['request/reply, sequential: round trips/s', (r) => int(r.sequential.perSec), (r) => r.sequential.perSec, true],
+    ['request/reply, sequential: p50 ms', (r) => f(r.sequential.p50), (r) => r.sequential.p50, false],
+    ['request/reply, sequential: p99 ms', (r) => f(r.sequential.p99), (r) => r.sequential.p99, false],
+    [
+      `request/reply, ${plan.concurrent.inflight} in flight: round trips/s`,
+      (r) => int(r.concurrent.perSec),
+      (r) => r.concurrent.perSec,
+      true,
+    ],
+    ['send() mean of 32 calls, ms (cold Observable, subscribed)', (r) => f(r.mean32.send), (r) => r.mean32.send, false],
+    ['emit() mean of 32 calls, ms', (r) => f(r.mean32.emit), (r) => r.mean32.emit, false],
+    ['events handled/s (@EventPattern, counting only)', (r) => int(r.events.perSec), (r) => r.events.perSec, true],
+  ]
+  const lines = [
+    '',
+    '## NestJS microservice (N1)',
+    '',
+    'examples/nest-microservice (hybrid app: ServerKafka + ClientKafka, one process) on the real kafkajs and on kafka-napi through the `kafkajs` alias; ' +
+      `sequential: ${plan.sequential.n} round trips after ${plan.sequential.warmup} untimed; in flight: ${plan.concurrent.n}; ` +
+      `mean of 32: ${plan.mean32.warmup} untimed calls first, median of ${plan.mean32.reps} means per round; events: ${plan.events.n} emitted in batches of ${plan.events.batch}, timed until all handled.`,
+    '',
+    `| measure | ${cols.map((r) => r.label).join(' | ')} | kafka-napi vs kafkajs |`,
+    `|---|${cols.map(() => '---:').join('|')}|---:|`,
+  ]
+  for (const [name, show, value, higher] of rows) {
+    const cells = cols.map((r) => (r.error ? 'failed' : show(r)))
+    const ratioCell = js && napi && !js.error && !napi.error ? ratio(value(js), value(napi), higher) : '—'
+    lines.push(`| ${name} | ${cells.join(' | ')} | ${ratioCell} |`)
+  }
+  for (const r of cols) if (r.error) lines.push('', `${r.label}: failed: ${r.error}`)
+  return `${lines.join('\n')}\n`
+}
+
+module.exports = { runNest, nestMarkdown, PLANS, summarize }
