@@ -186,6 +186,8 @@ describe('graceful shutdown', () => {
       const mine = first.filter((h) => h.partition === p).map((h) => Number(h.offset))
       if (mine.length > 0) expect(offsets[p]).toBe(Math.max(...mine) + 1)
     }
+    // Nothing keeps the closed server's process alive: it exits by itself once its IPC closes.
+    expect(await server.stop()).toBe(0)
     // A new server takes the rest; the client's every request ends with its answer.
     const again = await start({ role: 'server', env })
     const results = await client.call('settled')

@@ -64,7 +64,10 @@ function startPart({ role, kafkajs = false, env = {}, startTimeout = 120000 }) {
           child.send({ id, op, args })
         })
       },
-      /** Closes the app (if still open) and waits for the process to end; kills it after 60 s. */
+      /**
+       * Closes the app (if still open) and waits for the process to end: its exit code, or null when
+       * it had to be killed after 60 s (a handle kept it alive).
+       */
       async stop() {
         if (child.exitCode !== null) return child.exitCode
         const timer = setTimeout(() => child.kill('SIGKILL'), 60000)
