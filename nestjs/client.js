@@ -148,6 +148,8 @@ class KafkaNapiClient extends ClientProxy {
    * consumer; a request still waiting for its reply fails with an error (ClientKafka leaves it waiting).
    */
   async close() {
+    // A connect still under way finishes first, so what it creates is closed here too.
+    if (this._connecting) await this._connecting.catch(() => {})
     await Promise.all(this._inFlight)
     const producer = this._producer
     const consumer = this._consumer

@@ -175,3 +175,16 @@ test('close() fails a request still waiting for its reply, and settles', async (
   await own.module.close()
   await expect(pending).rejects.toThrow('KafkaNapiClient was closed before the reply arrived')
 })
+
+test('close() during connect(): the connect finishes, then everything it made is closed', async () => {
+  const c = new KafkaNapiClient({
+    client: { clientId: 'krr-early', brokers: brokers(), logLevel: logLevel.NOTHING },
+    consumer: { groupId: `${group}-early` },
+  })
+  c.subscribeToResponseOf(t('orders.quote'))
+  const connecting = c.connect()
+  await c.close()
+  await connecting
+  expect(() => c.producer).toThrow('No producer initialized')
+  expect(() => c.consumer).toThrow('No consumer initialized')
+})
