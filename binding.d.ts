@@ -99,8 +99,12 @@ export declare class NativeMockCluster {
 
 /** A librdkafka producer (one client per send profile) with kafkajs-free, canonical inputs. */
 export declare class NativeProducer {
-  /** `config`: librdkafka properties shared by every profile of this producer. */
-  constructor(config: Record<string, string>)
+  /**
+   * `config`: librdkafka properties shared by every profile of this producer.
+   * `io_thread_nice`: how much lower than the creating thread's the priority of the clients'
+   * librdkafka threads is (a nice increment, 0 to 19; Linux only; see crate::threads).
+   */
+  constructor(config: Record<string, string>, ioThreadNice?: number | undefined | null)
   /** Receives librdkafka logs and client errors as JSON strings. Never keeps the process alive. */
   setEventListener(listener: (arg: string) => void): void
   /**

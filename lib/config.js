@@ -70,6 +70,8 @@ const NUMERIC_OPTIONS = [
   { name: 'disconnectTimeout', scope: 'producer', default: 30000, min: 0 },
   // How long a failure waits for the failure log to confirm its record before it is reported anyway.
   { name: 'failureLogTimeout', scope: 'producer', default: 10000, min: 1 },
+  // Nice increment of librdkafka's threads (Linux): on saturated cores the event loop goes first.
+  { name: 'ioThreadNice', scope: 'producer', default: 10, min: 0, max: 19 },
 ]
 
 /** Validates every numeric option of NUMERIC_OPTIONS; `{ values, props }` by name / property. */
@@ -296,6 +298,7 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     disconnectTimeout: n.disconnectTimeout,
     failureLogTimeout: n.failureLogTimeout,
     maxEnqueueBytes: n.maxEnqueueBytes,
+    ioThreadNice: n.ioThreadNice,
     backoff: backoffBudget(retry),
   }
 }

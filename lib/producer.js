@@ -131,7 +131,7 @@ class Producer {
     const brokers = brokerListOf(await this._kafka._resolveBrokers())
     const props = { ...this._settings.props, 'bootstrap.servers': brokers }
     try {
-      this._native = new NativeProducer(props)
+      this._native = new NativeProducer(props, this._settings.ioThreadNice)
     } catch (e) {
       throw fromNative(e)
     }

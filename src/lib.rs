@@ -14,6 +14,7 @@
 //! - [`config`]: property maps to `ClientConfig`, secrets redacted from errors.
 //! - [`error`]: the one error type and its JSON payload.
 //! - [`transaction`]: transactions on a transactional producer.
+//! - [`threads`]: librdkafka's threads at a lower priority than the JS thread.
 //! - [`mock`]: librdkafka's in-process mock cluster, for exact fault injection and the embedded demo.
 
 pub mod client;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod mock;
 pub mod producer;
+pub mod threads;
 pub mod transaction;
 
 use napi_derive::napi;

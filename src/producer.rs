@@ -59,6 +59,7 @@ use crate::delivery::Pending;
 use crate::delivery::{Batch, Completions};
 use crate::error::{NativeError, NativeResult};
 use crate::events::{Context, EventSink};
+use crate::threads::create_niced;
 pub(crate) use enqueue::Enqueuer;
 use enqueue::{enqueue, EnqueueJob, Enqueued, INLINE_MESSAGES};
 pub use metadata::{BrokerInfo, ClusterInfo, PartitionInfo, TopicInfo};
@@ -88,6 +89,8 @@ pub struct NativeProducer {
   enqueuer: Arc<Enqueuer>,
   /// Serve delivery reports on a polling thread instead of the JS thread (see crate::client).
   poll_thread: bool,
+  /// Nice increment for the librdkafka threads of every client (crate::threads).
+  io_thread_nice: i32,
 }
 
 /// Locks `m`, poisoned or not: every mutex here guards data that stays valid if a holder
@@ -118,7 +121,8 @@ impl NativeProducer {
   fn create_client(&self, overrides: &[(String, String)]) -> NativeResult<Arc<Client>> {
     let cfg = client_config(&self.base, overrides)?;
     let context = Context { sink: self.sink.clone() };
-    let client: BaseProducer<Context> = cfg.create_with_context(context).map_err(|e| match NativeError::from(e) {
+    let created = create_niced(self.io_thread_nice, || Ok(cfg.create_with_context::<Context, BaseProducer<Context>>(context)))?;
+    let client: BaseProducer<Context> = created.map_err(|e| match NativeError::from(e) {
       NativeError::Config(m) => NativeError::Config(redact(&m, &self.base)),
       NativeError::Kafka { code, name, message } => NativeError::Kafka {
         code,
@@ -173,8 +177,10 @@ impl NativeProducer {
 #[napi]
 impl NativeProducer {
   /// `config`: librdkafka properties shared by every profile of this producer.
+  /// `io_thread_nice`: how much lower than the creating thread's the priority of the clients'
+  /// librdkafka threads is (a nice increment, 0 to 19; Linux only; see crate::threads).
   #[napi(constructor)]
-  pub fn new(config: HashMap<String, String>) -> napi::Result<Self> {
+  pub fn new(config: HashMap<String, String>, io_thread_nice: Option<i32>) -> napi::Result<Self> {
     let mut base: Vec<(String, String)> = config.into_iter().collect();
     base.sort();
     let secrets = base.iter().filter(|(k, v)| is_secret(k) && !v.is_empty()).map(|(_, v)| v.clone()).collect();
@@ -193,6 +199,7 @@ impl NativeProducer {
       completions: Arc::new(Completions::default()),
       enqueuer: Arc::new(Enqueuer::default()),
       poll_thread,
+      io_thread_nice: io_thread_nice.unwrap_or(0).clamp(0, 19),
     })
   }
 

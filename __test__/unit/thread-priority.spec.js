@@ -1,0 +1,79 @@
+'use strict'
+/*
+ * ioThreadNice: a producer's librdkafka threads run at a lower priority than the JS thread (nice
+ * 10 by default), so on saturated cores the event loop is served first; nothing else of the
+ * process changes. Linux only (nice is per thread there); the threads are read from /proc.
+ */
+const fs = require('node:fs')
+const { Kafka, MockCluster, logLevel } = require('../..')
+
+const linux = process.platform === 'linux'
+
+/** tid, name and nice value of this process's threads (field 19 of /proc/self/task/<tid>/stat). */
+function threadNice() {
+  const out = []
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    let stat
+    try {
+      stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+    } catch {
+      continue // the thread ended meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    out.push({ tid, name: fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), nice: Number(fields[16]) })
+  }
+  return out
+}
+
+async function producerThreads(options) {
+  const mock = new MockCluster({ brokers: 1 })
+  mock.createTopic('t', { partitions: 1 })
+  // The mock cluster has librdkafka threads of its own: only threads started since count.
+  const before = new Set(threadNice().map((t) => t.tid))
+  const producer = new Kafka({ brokers: mock.brokers, logLevel: logLevel.NOTHING }).producer(options)
+  try {
+    await producer.connect()
+    await producer.send({ topic: 't', acks: 1, messages: [{ value: 'a' }] })
+    const threads = threadNice()
+    const fresh = threads.filter((t) => !before.has(t.tid) && t.name.startsWith('rdk:'))
+    return {
+      librdkafka: fresh,
+      others: threads.filter((t) => !fresh.includes(t) && !t.name.startsWith('rdk:')),
+      mainThreadNice: threads[0].nice,
+    }
+  } finally {
+    await producer.disconnect()
+    mock.close()
+  }
+}
+
+const maybe = linux ? describe : describe.skip
+
+maybe('ioThreadNice (Linux)', () => {
+  test("by default every librdkafka thread of the producer runs at nice 10, and no other thread's priority changes", async () => {
+    const mainBefore = threadNice()[0].nice
+    const { librdkafka, others, mainThreadNice } = await producerThreads({})
+    // librdkafka's main thread and at least one broker thread (the mock broker's).
+    expect(librdkafka.map((t) => t.name)).toEqual(expect.arrayContaining(['rdk:main']))
+    expect(librdkafka.length).toBeGreaterThanOrEqual(2)
+    for (const t of librdkafka)
+      expect({ thread: t.name, nice: t.nice }).toEqual({ thread: t.name, nice: mainBefore + 10 })
+    for (const t of others) expect({ thread: t.name, nice: t.nice }).toEqual({ thread: t.name, nice: mainBefore })
+    expect(mainThreadNice).toBe(mainBefore)
+  })
+
+  test('ioThreadNice: 0 leaves them at the process priority; 19 is the lowest', async () => {
+    const base = threadNice()[0].nice
+    const zero = await producerThreads({ ioThreadNice: 0 })
+    expect(zero.librdkafka.length).toBeGreaterThanOrEqual(2)
+    for (const t of zero.librdkafka) expect(t.nice).toBe(base)
+    const lowest = await producerThreads({ ioThreadNice: 19 })
+    for (const t of lowest.librdkafka) expect(t.nice).toBe(Math.min(19, base + 19))
+  })
+})
+
+test('ioThreadNice outside 0..19 is refused at configuration time', () => {
+  const kafka = new Kafka({ brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING })
+  expect(() => kafka.producer({ ioThreadNice: 20 })).toThrow(/^Invalid ioThreadNice/)
+  expect(() => kafka.producer({ ioThreadNice: -1 })).toThrow(/^Invalid ioThreadNice/)
+})
