@@ -14,7 +14,8 @@ async function create({ brokers, topic }) {
   const keyed = memo(({ keys, values }) => keys.map((key, i) => ({ key, value: values[i] })))
   return {
     version: `${require(path.join(ROOT, 'package.json')).version} (this checkout)`,
-    settings: 'defaults (linger.ms 0, no idempotence, murmur2_random partitioner, librdkafka threads at nice 10: ioThreadNice); acks per send',
+    settings:
+      'defaults (linger.ms 0, no idempotence, murmur2_random partitioner, librdkafka threads at nice 10: ioThreadNice); acks per send',
     connect: () => producer.connect(),
     sendOne: (value, acks) => producer.send({ topic, acks, messages: [{ value }] }),
     sendBatch: (values, acks) => producer.send({ topic, acks, messages: batch(values) }),
