@@ -18,7 +18,14 @@ const { key } = require('./offsets')
 const { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
 const { CONSUMER_EVENTS: E } = require('./events')
 
-const CHUNK_MESSAGES = 50000
+/**
+ * The most one chunk holds: its messages are decoded and handled in one turn of the event loop
+ * (an eachMessage handler that awaits nothing real runs the whole chunk in microtasks), so the
+ * chunk bounds how long timers and I/O wait. 2,000 messages or 1 MiB (and `maxBytes`) keep a
+ * turn at a few ms; the next chunk is polled while one is handled, so throughput stays.
+ */
+const CHUNK_MESSAGES = 2000
+const CHUNK_BYTES = 1 << 20
 /** kafkajs's retrier never retries these (nor an error whose `retriable` is false). */
 const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
 
@@ -38,6 +45,8 @@ function retryDelay(retry, count) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Lets timers and I/O run between chunks (the next chunk is often ready: awaiting it would not). */
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
 
 class Runner {
   constructor(opts) {
@@ -50,6 +59,8 @@ class Runner {
     this.failures = 0
     this.lastHeartbeat = 0
     this.inFlight = 0
+    this.commitBehind = null
+    this.commitAgain = false
     this.joinStarted = Date.now()
   }
 
@@ -95,7 +106,7 @@ class Runner {
     this.emitter.emit(E.FETCH_START, {})
     const started = Date.now()
     const polled = this.native
-      .poll(CHUNK_MESSAGES, this.settings.values.maxBytes, POLL_WAIT_MS)
+      .poll(CHUNK_MESSAGES, Math.min(CHUNK_BYTES, this.settings.values.maxBytes), POLL_WAIT_MS)
       .then((chunk) => ({ chunk, started }))
     polled.catch(() => {})
     return polled
@@ -125,6 +136,7 @@ class Runner {
           this.offsets.flushStore()
           this.native.setBusy(false)
         }
+        await yieldToEventLoop()
       } catch (e) {
         if (!this.running) return
         const fatal = unrecoverable(e)
@@ -330,7 +342,26 @@ class Runner {
       await this.autoCommit()
       throw failure.error
     }
-    await this.autoCommit()
+    this.autoCommitBehind()
+  }
+
+  /**
+   * kafkajs's commit after the batches, without holding the next chunk (a commit is a round trip
+   * to the coordinator; awaited, it cost more than handling a chunk): at most one such commit in
+   * flight, and a chunk that ends meanwhile has its offsets committed by one more commit after
+   * it. The offsets are stored before the next poll either way, so a revocation commits them.
+   */
+  autoCommitBehind() {
+    if (this.commitBehind) {
+      this.commitAgain = true
+      return
+    }
+    this.commitBehind = this.autoCommit().finally(() => {
+      this.commitBehind = null
+      if (!this.commitAgain) return
+      this.commitAgain = false
+      this.autoCommitBehind()
+    })
   }
 
   async autoCommit() {
