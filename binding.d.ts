@@ -91,6 +91,8 @@ export declare class NativeMockCluster {
   createTopic(topic: string, partitions: number, replicationFactor: number): void
   /** The next Produce requests fail with these codes, one per request, in order. */
   pushProduceErrors(codes: Array<number>): void
+  /** The next OffsetCommit requests fail with these codes, one per request, in order. */
+  pushOffsetCommitErrors(codes: Array<number>): void
   clearProduceErrors(): void
   brokerDown(broker: number): void
   brokerUp(broker: number): void

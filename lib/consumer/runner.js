@@ -26,6 +26,18 @@ const { CONSUMER_EVENTS: E } = require('./events')
  */
 const CHUNK_MESSAGES = 2000
 const CHUNK_BYTES = 1 << 20
+/** A commit refused with these: the group moved on, not a failure (see `commitRefused`). */
+const GROUP_MOVED = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'GROUP_LOAD_IN_PROGRESS',
+])
 /** kafkajs's retrier never retries these (nor an error whose `retriable` is false). */
 const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
 
@@ -139,6 +151,12 @@ class Runner {
         await yieldToEventLoop()
       } catch (e) {
         if (!this.running) return
+        if (GROUP_MOVED.has(e && e.type)) {
+          // A commit from eachBatch (commitOffsetsIfNecessary) met the group moving on: kafkajs
+          // rejoins; librdkafka does so by itself. The chunk's unhandled messages are sought back.
+          this.logger.warn(`The group is rebalancing: ${e.message}`, { groupId: this.groupId, type: e.type })
+          continue
+        }
         const fatal = unrecoverable(e)
         if (fatal) {
           this.running = false
@@ -364,6 +382,21 @@ class Runner {
     })
   }
 
+  /**
+   * A commit the run loop made itself (autoCommitInterval/Threshold) failed. The group moving on
+   * (a rebalance, a new generation, a new coordinator) is no failure of the handler: librdkafka
+   * rejoins by itself, the offsets stay stored (the next commit, or the one before the
+   * revocation, covers them), and kafkajs rejoins too instead of failing the batch. Anything else
+   * fails the batch (retried, then a crash), as in kafkajs.
+   */
+  commitRefused(e) {
+    if (!GROUP_MOVED.has(e && e.type)) throw e
+    this.logger.warn(`Committing offsets failed, the group is rebalancing: ${e.message}`, {
+      groupId: this.groupId,
+      type: e.type,
+    })
+  }
+
   async autoCommit() {
     if (!this.running) return
     try {
@@ -408,7 +441,7 @@ class Runner {
           if (this.isMoved(k, generation)) break
           this.offsets.resolveNext(k, topic, partition, Number(message.offset) + 1)
           const committing = this.offsets.commitOffsetsIfNecessary()
-          if (committing !== undefined) await committing
+          if (committing !== undefined) await committing.catch((e) => this.commitRefused(e))
           if (this.consumer._isPaused(topic, partition)) break
         }
       } else {
