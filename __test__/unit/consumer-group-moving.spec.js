@@ -50,12 +50,12 @@ test.each([
           if (crashes.length > 0) throw new Error(`crashed: ${crashes[0].error.name}: ${crashes[0].error.message}`)
           return seen.size === 10
         },
-        { what: () => `the 10 messages (${seen.size} handled)`, timeout: 30000 },
+        { what: () => `the 10 messages (${seen.size} handled)`, timeout: 50000 },
       )
     } finally {
       await consumer.disconnect()
     }
     expect(crashes).toEqual([])
   },
-  60000,
+  90000,
 )

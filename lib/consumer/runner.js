@@ -26,7 +26,7 @@ const { CONSUMER_EVENTS: E } = require('./events')
  */
 const CHUNK_MESSAGES = 2000
 const CHUNK_BYTES = 1 << 20
-/** A commit refused with these: the group moved on, not a failure (see `commitRefused`). */
+/** A commit refused with these: the group moved on, not a handler failure (see `loop`). */
 const GROUP_MOVED = new Set([
   'REBALANCE_IN_PROGRESS',
   'ILLEGAL_GENERATION',
@@ -152,9 +152,15 @@ class Runner {
       } catch (e) {
         if (!this.running) return
         if (GROUP_MOVED.has(e && e.type)) {
-          // A commit from eachBatch (commitOffsetsIfNecessary) met the group moving on: kafkajs
-          // rejoins; librdkafka does so by itself. The chunk's unhandled messages are sought back.
+          // A commit (autoCommitThreshold/Interval, or eachBatch's commitOffsetsIfNecessary) met
+          // the group moving on. Not a handler failure, and no crash: kafkajs rejoins on these,
+          // and librdkafka does so by itself. The chunk stops there, as it would in kafkajs: its
+          // unhandled messages are sought back, so a member whose commits are refused does not
+          // handle more and more uncommitted messages (the at-least-once window) meanwhile. The
+          // handled ones stay stored: a later commit, or the one before the revocation, covers
+          // them. Then a pause of kafkajs's first retry delay, for the rebalance to come.
           this.logger.warn(`The group is rebalancing: ${e.message}`, { groupId: this.groupId, type: e.type })
+          await sleep(retryDelay(this.settings.retry, 1))
           continue
         }
         const fatal = unrecoverable(e)
@@ -382,21 +388,6 @@ class Runner {
     })
   }
 
-  /**
-   * A commit the run loop made itself (autoCommitInterval/Threshold) failed. The group moving on
-   * (a rebalance, a new generation, a new coordinator) is no failure of the handler: librdkafka
-   * rejoins by itself, the offsets stay stored (the next commit, or the one before the
-   * revocation, covers them), and kafkajs rejoins too instead of failing the batch. Anything else
-   * fails the batch (retried, then a crash), as in kafkajs.
-   */
-  commitRefused(e) {
-    if (!GROUP_MOVED.has(e && e.type)) throw e
-    this.logger.warn(`Committing offsets failed, the group is rebalancing: ${e.message}`, {
-      groupId: this.groupId,
-      type: e.type,
-    })
-  }
-
   async autoCommit() {
     if (!this.running) return
     try {
@@ -441,7 +432,7 @@ class Runner {
           if (this.isMoved(k, generation)) break
           this.offsets.resolveNext(k, topic, partition, Number(message.offset) + 1)
           const committing = this.offsets.commitOffsetsIfNecessary()
-          if (committing !== undefined) await committing.catch((e) => this.commitRefused(e))
+          if (committing !== undefined) await committing
           if (this.consumer._isPaused(topic, partition)) break
         }
       } else {
