@@ -54,8 +54,11 @@ export declare class NativeConsumer {
    * (partitions no longer assigned).
    */
   storeOffsets(topics: Array<string>, partitions: Array<number>, offsets: Array<number>): number
-  /** Commits the given offsets, or (all three empty) every stored offset. */
-  commit(topics: Array<string>, partitions: Array<number>, offsets: Array<number>): Promise<void>
+  /**
+   * Commits the given offsets, or (all three empty) every stored offset, waiting for the answer
+   * at most `timeout_ms` (then it fails with `OperationTimedOut`; the offsets stay stored).
+   */
+  commit(topics: Array<string>, partitions: Array<number>, offsets: Array<number>, timeoutMs: number): Promise<void>
   /**
    * Moves `topic`/`partition` to `offset` (-2 earliest, -1 latest). Applied by the poll thread,
    * in order with the fetched messages (a seeked record marks the point); a partition not
@@ -88,6 +91,8 @@ export declare class NativeMockCluster {
   createTopic(topic: string, partitions: number, replicationFactor: number): void
   /** The next Produce requests fail with these codes, one per request, in order. */
   pushProduceErrors(codes: Array<number>): void
+  /** The next OffsetCommit requests fail with these codes, one per request, in order. */
+  pushOffsetCommitErrors(codes: Array<number>): void
   clearProduceErrors(): void
   brokerDown(broker: number): void
   brokerUp(broker: number): void

@@ -185,6 +185,9 @@ class Consumer {
       autoCommitInterval: run.autoCommitInterval,
       autoCommitThreshold: run.autoCommitThreshold,
       onCommit: (list) => this._emitCommit(list),
+      // A commit not answered within the time the group gives a member to rejoin fails (retriable)
+      // instead of holding the run loop while the coordinator is away.
+      commitTimeout: this._settings.values.rebalanceTimeout,
     })
     native.setCommitOnRevoke(run.autoCommit, this._settings.values.rebalanceTimeout)
     this._offsets = offsets

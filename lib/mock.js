@@ -30,6 +30,11 @@ class MockCluster {
     call(() => this._native.pushProduceErrors(codes))
   }
 
+  /** The next OffsetCommit requests fail with these Kafka error codes, one per request, in order. */
+  failOffsetCommitRequests(...codes) {
+    call(() => this._native.pushOffsetCommitErrors(codes))
+  }
+
   clearProduceErrors() {
     call(() => this._native.clearProduceErrors())
   }

@@ -235,11 +235,20 @@ impl NativeConsumer {
     Ok(offsets::store(&c, &tpl))
   }
 
-  /// Commits the given offsets, or (all three empty) every stored offset.
+  /// Commits the given offsets, or (all three empty) every stored offset, waiting for the answer
+  /// at most `timeout_ms` (then it fails with `OperationTimedOut`; the offsets stay stored).
   #[napi(ts_return_type = "Promise<void>")]
-  pub fn commit<'env>(&self, env: &'env Env, topics: Vec<String>, partitions: Vec<i32>, offsets: Vec<i64>) -> napi::Result<PromiseRaw<'env, ()>> {
+  pub fn commit<'env>(
+    &self,
+    env: &'env Env,
+    topics: Vec<String>,
+    partitions: Vec<i32>,
+    offsets: Vec<i64>,
+    timeout_ms: u32,
+  ) -> napi::Result<PromiseRaw<'env, ()>> {
     let tpl = offsets::offsets_tpl(&topics, &partitions, &offsets)?;
-    self.blocking(env, move |c| offsets::commit(c, &tpl))
+    let timeout = Duration::from_millis(timeout_ms as u64);
+    self.blocking(env, move |c| offsets::commit(c, &tpl, timeout))
   }
 
   /// Moves `topic`/`partition` to `offset` (-2 earliest, -1 latest). Applied by the poll thread,

@@ -27,8 +27,13 @@ fn resp_err(code: i32) -> Option<RDKafkaRespErr> {
     7 => RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
     10 => RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
     13 => RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION,
+    15 => RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+    16 => RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
     19 => RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
     20 => RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+    22 => RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION,
+    25 => RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID,
+    27 => RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
     29 => RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
     87 => RD_KAFKA_RESP_ERR_INVALID_RECORD,
     _ => return None,
@@ -84,6 +89,17 @@ impl NativeMockCluster {
       .map(|c| resp_err(*c).ok_or_else(|| NativeError::Input(format!("error code {c} cannot be injected"))))
       .collect::<Result<Vec<_>, _>>()?;
     self.cluster()?.request_errors(RDKafkaApiKey::Produce, &errs);
+    Ok(())
+  }
+
+  /// The next OffsetCommit requests fail with these codes, one per request, in order.
+  #[napi]
+  pub fn push_offset_commit_errors(&self, codes: Vec<i32>) -> napi::Result<()> {
+    let errs = codes
+      .iter()
+      .map(|c| resp_err(*c).ok_or_else(|| NativeError::Input(format!("error code {c} cannot be injected"))))
+      .collect::<Result<Vec<_>, _>>()?;
+    self.cluster()?.request_errors(RDKafkaApiKey::OffsetCommit, &errs);
     Ok(())
   }
 

@@ -30,7 +30,20 @@ const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`)
 
 async function main() {
   const fd = fs.openSync(config.file, 'a')
-  const kafka = new lib.Kafka({ clientId: 'consumer-faults', brokers: config.brokers, logLevel: 0 })
+  // CONSUMER_FAULTS_DEBUG=<dir>: every log line of the client (and librdkafka's group and
+  // consumer debug, on this package) goes to <dir>/<member file name>.log, for a post-mortem.
+  const debugDir = process.env.CONSUMER_FAULTS_DEBUG
+  const logFile = debugDir && path.join(debugDir, `${path.basename(config.file)}.log`)
+  const logging = logFile
+    ? {
+        logLevel: 5,
+        logCreator:
+          () =>
+          ({ namespace, level, log }) =>
+            fs.appendFileSync(logFile, `${new Date().toISOString()} ${level} ${namespace} ${JSON.stringify(log)}\n`),
+      }
+    : { logLevel: 0 }
+  const kafka = new lib.Kafka({ clientId: 'consumer-faults', brokers: config.brokers, ...logging })
   const consumer = kafka.consumer({
     groupId: config.groupId,
     sessionTimeout: config.sessionTimeout,
@@ -38,13 +51,23 @@ async function main() {
     rebalanceTimeout: config.sessionTimeout,
     maxWaitTimeInMs: 250,
     retry: { retries: 10 },
+    ...(logFile && config.module !== 'kafkajs' ? { rdkafka: { debug: 'cgrp,consumer,broker' } } : {}),
   })
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const partitions = Object.values(payload.memberAssignment || {}).reduce((n, ps) => n + ps.length, 0)
     say({ join: { partitions } })
   })
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    say({ crash: { name: payload.error && payload.error.name, restart: payload.restart } })
+    const { error } = payload
+    const cause = error && error.cause
+    say({
+      crash: {
+        name: error && error.name,
+        message: error && error.message,
+        cause: cause && { name: cause.name, type: cause.type, message: cause.message },
+        restart: payload.restart,
+      },
+    })
   })
   const id = Buffer.alloc(4)
   await consumer.connect()

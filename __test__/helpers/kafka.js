@@ -132,7 +132,12 @@ async function readToEnd(topic, { count = 0, brokerList = brokers(), timeout = 3
         if (crashed) throw new Error(`the reference consumer of ${topic} crashed: ${crashed.message}`)
         if (!reached()) return false
         if (messages.length >= count) return true
-        offsets = await admin.fetchTopicOffsets(topic) // more may be on the way: look again
+        try {
+          offsets = await admin.fetchTopicOffsets(topic) // more may be on the way: look again
+        } catch (e) {
+          // A leader moving (a node just killed or restarted): NOT_LEADER..., ask again.
+          if (!e.retriable && !(e.cause && e.cause.retriable)) throw e
+        }
         return false
       },
       {

@@ -25,6 +25,9 @@ describe('consumer options -> librdkafka properties', () => {
       'enable.auto.offset.store': 'false',
       'allow.auto.create.topics': 'true',
       'isolation.level': 'read_committed',
+      // The prefetch bounded like kafkajs's one fetch (maxBytes), re-checked every 10 ms.
+      'queued.max.messages.kbytes': '10240',
+      'fetch.queue.backoff.ms': '10',
     })
   })
 
@@ -50,6 +53,7 @@ describe('consumer options -> librdkafka properties', () => {
       'max.partition.fetch.bytes': '2048',
       'fetch.min.bytes': '10',
       'fetch.max.bytes': '4096',
+      'queued.max.messages.kbytes': '4',
       'fetch.wait.max.ms': '250',
       'allow.auto.create.topics': 'false',
       'isolation.level': 'read_uncommitted',

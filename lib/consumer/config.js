@@ -146,6 +146,13 @@ function consumerProperties(kafkaConfig, config, producerProps, warn) {
     'allow.auto.create.topics': String(config.allowAutoTopicCreation ?? true),
     'isolation.level': config.readUncommitted ? 'read_uncommitted' : 'read_committed',
     'enable.partition.eof': 'false',
+    // librdkafka's prefetch, sized like kafkajs's (which holds one fetch response, at most
+    // maxBytes, ahead of the handlers): the fetched messages queued in the consumer are bounded
+    // by maxBytes instead of librdkafka's 64 MB. And when that bound (or queued.min.messages) is
+    // reached, the next fetch is looked at again after 10 ms, not librdkafka's 1 s: with its
+    // default the handlers drained the queue and then waited for the backoff.
+    'queued.max.messages.kbytes': String(Math.max(1, Math.ceil(values.maxBytes / 1024))),
+    'fetch.queue.backoff.ms': '10',
   }
   if (config.rackId != null) {
     check(typeof config.rackId === 'string', 'Invalid rackId: expected a string')

@@ -8,13 +8,26 @@
  * commit librdkafka makes before a revocation covers every handled message; commits made here
  * name their offsets explicitly.
  */
-const { fromNative } = require('../errors')
+const { KafkaJSRequestTimeoutError, fromNative } = require('../errors')
+
+/** librdkafka's local "timed out" (RD_KAFKA_RESP_ERR__TIMED_OUT). */
+const TIMED_OUT = -185
+
+/** The librdkafka code in a native error's payload, or undefined. */
+function nativeCode(e) {
+  try {
+    return JSON.parse(e.message).code
+  } catch {
+    return undefined
+  }
+}
 
 const key = (topic, partition) => `${topic}\u0000${partition}`
 
 class OffsetManager {
-  constructor({ native, autoCommit, autoCommitInterval, autoCommitThreshold, onCommit }) {
+  constructor({ native, autoCommit, autoCommitInterval, autoCommitThreshold, onCommit, commitTimeout = 60000 }) {
     this.native = native
+    this.commitTimeout = commitTimeout
     this.autoCommit = autoCommit
     this.autoCommitInterval = autoCommitInterval
     this.autoCommitThreshold = autoCommitThreshold
@@ -112,8 +125,15 @@ class OffsetManager {
           list.map((e) => e.topic),
           list.map((e) => e.partition),
           list.map((e) => Number(e.offset)),
+          this.commitTimeout,
         )
       } catch (e) {
+        // Not answered within commitTimeout (the coordinator away): retriable, like a request
+        // timeout in kafkajs. The handled offsets stay stored; the next commit covers them.
+        if (nativeCode(e) === TIMED_OUT)
+          throw new KafkaJSRequestTimeoutError(
+            `The offset commit was not answered within ${this.commitTimeout} ms (the group coordinator is unavailable)`,
+          )
         throw fromNative(e)
       }
       for (const e of list) this.committed.set(key(e.topic, e.partition), e.offset)

@@ -18,7 +18,26 @@ const { key } = require('./offsets')
 const { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
 const { CONSUMER_EVENTS: E } = require('./events')
 
-const CHUNK_MESSAGES = 50000
+/**
+ * The most one chunk holds: its messages are decoded and handled in one turn of the event loop
+ * (an eachMessage handler that awaits nothing real runs the whole chunk in microtasks), so the
+ * chunk bounds how long timers and I/O wait. 2,000 messages or 1 MiB (and `maxBytes`) keep a
+ * turn at a few ms; the next chunk is polled while one is handled, so throughput stays.
+ */
+const CHUNK_MESSAGES = 2000
+const CHUNK_BYTES = 1 << 20
+/** A commit refused with these: the group moved on, not a handler failure (see `loop`). */
+const GROUP_MOVED = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'GROUP_LOAD_IN_PROGRESS',
+])
 /** kafkajs's retrier never retries these (nor an error whose `retriable` is false). */
 const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
 
@@ -38,6 +57,8 @@ function retryDelay(retry, count) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Lets timers and I/O run between chunks (the next chunk is often ready: awaiting it would not). */
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
 
 class Runner {
   constructor(opts) {
@@ -50,6 +71,8 @@ class Runner {
     this.failures = 0
     this.lastHeartbeat = 0
     this.inFlight = 0
+    this.commitBehind = null
+    this.commitAgain = false
     this.joinStarted = Date.now()
   }
 
@@ -95,7 +118,7 @@ class Runner {
     this.emitter.emit(E.FETCH_START, {})
     const started = Date.now()
     const polled = this.native
-      .poll(CHUNK_MESSAGES, this.settings.values.maxBytes, POLL_WAIT_MS)
+      .poll(CHUNK_MESSAGES, Math.min(CHUNK_BYTES, this.settings.values.maxBytes), POLL_WAIT_MS)
       .then((chunk) => ({ chunk, started }))
     polled.catch(() => {})
     return polled
@@ -125,8 +148,21 @@ class Runner {
           this.offsets.flushStore()
           this.native.setBusy(false)
         }
+        await yieldToEventLoop()
       } catch (e) {
         if (!this.running) return
+        if (GROUP_MOVED.has(e && e.type)) {
+          // A commit (autoCommitThreshold/Interval, or eachBatch's commitOffsetsIfNecessary) met
+          // the group moving on. Not a handler failure, and no crash: kafkajs rejoins on these,
+          // and librdkafka does so by itself. The chunk stops there, as it would in kafkajs: its
+          // unhandled messages are sought back, so a member whose commits are refused does not
+          // handle more and more uncommitted messages (the at-least-once window) meanwhile. The
+          // handled ones stay stored: a later commit, or the one before the revocation, covers
+          // them. Then a pause of kafkajs's first retry delay, for the rebalance to come.
+          this.logger.warn(`The group is rebalancing: ${e.message}`, { groupId: this.groupId, type: e.type })
+          await sleep(retryDelay(this.settings.retry, 1))
+          continue
+        }
         const fatal = unrecoverable(e)
         if (fatal) {
           this.running = false
@@ -330,7 +366,26 @@ class Runner {
       await this.autoCommit()
       throw failure.error
     }
-    await this.autoCommit()
+    this.autoCommitBehind()
+  }
+
+  /**
+   * kafkajs's commit after the batches, without holding the next chunk (a commit is a round trip
+   * to the coordinator; awaited, it cost more than handling a chunk): at most one such commit in
+   * flight, and a chunk that ends meanwhile has its offsets committed by one more commit after
+   * it. The offsets are stored before the next poll either way, so a revocation commits them.
+   */
+  autoCommitBehind() {
+    if (this.commitBehind) {
+      this.commitAgain = true
+      return
+    }
+    this.commitBehind = this.autoCommit().finally(() => {
+      this.commitBehind = null
+      if (!this.commitAgain) return
+      this.commitAgain = false
+      this.autoCommitBehind()
+    })
   }
 
   async autoCommit() {

@@ -6,9 +6,13 @@
 //! ([`super::rebalance`]). Offsets are "next to read" (the handled message's offset + 1), as in
 //! Kafka and kafkajs.
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use std::time::Duration;
+
+use rdkafka::bindings as rd;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
 
 use super::rebalance::ConsumerCtx;
 use crate::error::{NativeError, NativeResult};
@@ -37,15 +41,48 @@ pub fn store(c: &BaseConsumer<ConsumerCtx>, tpl: &TopicPartitionList) -> u32 {
   }
 }
 
-/// Commits `tpl` (or, when empty, everything stored), synchronously: call off the JS thread.
-pub fn commit(c: &BaseConsumer<ConsumerCtx>, tpl: &TopicPartitionList) -> NativeResult<()> {
-  let r = if tpl.count() == 0 {
-    c.commit_consumer_state(CommitMode::Sync)
-  } else {
-    c.commit(tpl, CommitMode::Sync)
+/// Commits `tpl` (or, when empty, everything stored) and waits for the coordinator's answer at
+/// most `timeout`: call off the JS thread. Nothing stored since the last commit is not an error.
+///
+/// librdkafka's synchronous commit waits without a bound: while the group's coordinator is down,
+/// or moving, a commit can wait minutes for its answer, and a member waiting in its rebalance
+/// callback then holds up the whole group's rejoin. Past `timeout` the commit is left to finish
+/// (or fail) on its own, its answer discarded, and `OperationTimedOut` returned: the offsets stay
+/// stored, so the next commit covers them.
+pub fn commit(c: &BaseConsumer<ConsumerCtx>, tpl: &TopicPartitionList, timeout: Duration) -> NativeResult<()> {
+  match commit_bounded(c, (tpl.count() > 0).then_some(tpl), timeout) {
+    Ok(()) => Ok(()),
+    Err(e) => Err(KafkaError::ConsumerCommit(e).into()),
+  }
+}
+
+/// [`commit`] with librdkafka's error code (`None`: the stored offsets).
+pub fn commit_bounded(c: &BaseConsumer<ConsumerCtx>, tpl: Option<&TopicPartitionList>, timeout: Duration) -> Result<(), RDKafkaErrorCode> {
+  let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+  // SAFETY: a live client. The queue is ours; the commit's reply holds its own reference to it,
+  // so destroying our handle before the reply arrives is safe (librdkafka drops the reply).
+  let err = unsafe {
+    let rk = c.client().native_ptr();
+    let q = rd::rd_kafka_queue_new(rk);
+    if q.is_null() {
+      return Err(RDKafkaErrorCode::Fail);
+    }
+    let list = tpl.map_or(std::ptr::null_mut(), |t| t.ptr());
+    let mut err = rd::rd_kafka_commit_queue(rk, list, q, None, std::ptr::null_mut());
+    if err == RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR {
+      let ev = rd::rd_kafka_queue_poll(q, ms);
+      if ev.is_null() {
+        err = RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT;
+      } else {
+        err = rd::rd_kafka_event_error(ev);
+        rd::rd_kafka_event_destroy(ev);
+      }
+    }
+    rd::rd_kafka_queue_destroy(q);
+    err
   };
-  match r {
-    Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => Ok(()),
-    Err(e) => Err(e.into()),
+  match RDKafkaErrorCode::from(err) {
+    RDKafkaErrorCode::NoError | RDKafkaErrorCode::NoOffset => Ok(()),
+    code => Err(code),
   }
 }

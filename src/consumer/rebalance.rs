@@ -8,8 +8,10 @@
 //! - **Revoke**: JS handles a chunk while the next poll runs; a revocation met by that poll first
 //!   waits (bounded) until JS has finished the chunk and stored its offsets ([`GroupState::busy`]).
 //!   Then, when JS has asked for it (`commit_on_revoke`, kafkajs's `autoCommit`), the offsets JS
-//!   has stored (messages it handled) are committed synchronously *before* the partitions are
-//!   given up, so the next owner starts after them. Messages JS still holds for
+//!   has stored (messages it handled) are committed *before* the partitions are given up, so the
+//!   next owner starts after them. The wait and the commit together are bounded by `revoke_wait`
+//!   (a commit that does not finish in time, the coordinator being down, is left behind: its
+//!   messages may be delivered again, never lost). Messages JS still holds for
 //!   those partitions are then stale: their offsets can no longer be stored (librdkafka refuses
 //!   offsets of unassigned partitions), so they are never committed by this member.
 //! - **Assign**: a seek JS asked for before the partition was assigned becomes the partition's
@@ -28,11 +30,12 @@ use std::time::{Duration, Instant};
 use rdkafka::bindings as rd;
 use rdkafka::client::{ClientContext, OAuthToken};
 use rdkafka::config::RDKafkaLogLevel;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 
+use super::offsets::commit_bounded;
 use crate::error::code_parts;
 use crate::events::EventSink;
 use crate::producer::lock;
@@ -172,6 +175,9 @@ fn start_offsets(
   Ok(())
 }
 
+/// The least time a commit before a revocation is given, even when JS took the whole wait.
+const MIN_REVOKE_COMMIT: Duration = Duration::from_secs(1);
+
 /// Bound of the offset lookups made while assigning.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -214,7 +220,9 @@ impl ConsumerCtx {
 
   fn on_revoke(&self, c: &BaseConsumer<Self>, tpl: &TopicPartitionList) {
     let list = list_of(tpl);
-    let commit = {
+    // The whole revocation (waiting for JS, then committing) takes at most `revoke_wait`: the
+    // group waits for this member to rejoin, and nothing else of the group moves meanwhile.
+    let (commit, deadline) = {
       // Let JS finish the chunk it is handling, so the commit covers every message it handled.
       let mut s = lock(&self.state);
       let deadline = Instant::now() + s.revoke_wait;
@@ -228,14 +236,14 @@ impl ConsumerCtx {
           Err(poisoned) => poisoned.into_inner().0,
         };
       }
-      s.commit_on_revoke
+      (s.commit_on_revoke, deadline)
     };
     if commit {
-      match c.commit_consumer_state(CommitMode::Sync) {
-        Ok(()) => {}
-        // Nothing stored since the last commit.
-        Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
-        Err(e) => lock(&self.state).error(&e),
+      // Bounded: while the coordinator is down or moving, librdkafka's own synchronous commit
+      // can wait for minutes, and the whole group with it (see `offsets::commit`).
+      let left = deadline.saturating_duration_since(Instant::now()).max(MIN_REVOKE_COMMIT);
+      if let Err(code) = commit_bounded(c, None, left) {
+        lock(&self.state).error(&KafkaError::ConsumerCommit(code));
       }
     }
     let unassigned = match c.rebalance_protocol() {
