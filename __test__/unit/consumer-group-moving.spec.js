@@ -59,3 +59,50 @@ test.each([
   },
   90000,
 )
+
+test.each([
+  [22, 'ILLEGAL_GENERATION'],
+  [25, 'UNKNOWN_MEMBER_ID'],
+])(
+  "a commit refused with %i (%s) from eachBatch's commitOffsetsIfNecessary: no crash, every message handled",
+  async (code) => {
+    mock.createTopic('t')
+    const kafka = new Kafka({ brokers: mock.brokers, logLevel: logLevel.NOTHING })
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({ topic: 't', messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i) })) })
+    await producer.disconnect()
+
+    const consumer = kafka.consumer({ groupId: `gb-${code}`, heartbeatInterval: 100, sessionTimeout: 6000 })
+    const crashes = []
+    consumer.on(consumer.events.CRASH, ({ payload }) => crashes.push(payload))
+    const seen = new Set()
+    mock.failOffsetCommitRequests(code, code, code)
+    await consumer.connect()
+    await consumer.subscribe({ topic: 't', fromBeginning: true })
+    // The refused commit escapes the app's handler: it is the commit's error, not the handler's.
+    await consumer.run({
+      autoCommitThreshold: 1,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        for (const message of batch.messages) {
+          seen.add(message.value.toString())
+          resolveOffset(message.offset)
+          await commitOffsetsIfNecessary()
+        }
+      },
+    })
+    try {
+      await waitFor(
+        () => {
+          if (crashes.length > 0) throw new Error(`crashed: ${crashes[0].error.name}: ${crashes[0].error.message}`)
+          return seen.size === 10
+        },
+        { what: () => `the 10 messages (${seen.size} handled)`, timeout: 50000 },
+      )
+    } finally {
+      await consumer.disconnect()
+    }
+    expect(crashes).toEqual([])
+  },
+  90000,
+)
