@@ -15,7 +15,8 @@
 const { decodeChunk } = require('./decode')
 const { Batch } = require('./batch')
 const { key } = require('./offsets')
-const { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
+const { KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
+const { GROUP_MOVED, unrecoverable, retryDelay } = require('./failure-rules')
 const { CONSUMER_EVENTS: E } = require('./events')
 
 /**
@@ -26,35 +27,7 @@ const { CONSUMER_EVENTS: E } = require('./events')
  */
 const CHUNK_MESSAGES = 2000
 const CHUNK_BYTES = 1 << 20
-/** A commit refused with these: the group moved on, not a handler failure (see `loop`). */
-const GROUP_MOVED = new Set([
-  'REBALANCE_IN_PROGRESS',
-  'ILLEGAL_GENERATION',
-  'UNKNOWN_MEMBER_ID',
-  'NOT_COORDINATOR_FOR_GROUP',
-  'NOT_COORDINATOR',
-  'COORDINATOR_NOT_AVAILABLE',
-  'GROUP_COORDINATOR_NOT_AVAILABLE',
-  'COORDINATOR_LOAD_IN_PROGRESS',
-  'GROUP_LOAD_IN_PROGRESS',
-])
-/** kafkajs's retrier never retries these (nor an error whose `retriable` is false). */
-const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'])
-
-/** The crash for `e` now, or null when kafkajs would retry it. */
-function unrecoverable(e) {
-  if (e === null || e === undefined || (typeof e !== 'object' && typeof e !== 'function')) return null
-  if (e.retriable !== false && !UNRECOVERABLE.has(e.name)) return null
-  return new KafkaJSNonRetriableError(e, { cause: e.cause || e })
-}
 const POLL_WAIT_MS = 500
-
-/** kafkajs's retry delay for the `count`-th retry (randomised exponential backoff). */
-function retryDelay(retry, count) {
-  const base = Math.min(retry.initialRetryTime * retry.multiplier ** (count - 1), retry.maxRetryTime)
-  const jitter = base * retry.factor * (Math.random() * 2 - 1)
-  return Math.max(1, Math.round(Math.min(base + jitter, retry.maxRetryTime)))
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Lets timers and I/O run between chunks (the next chunk is often ready: awaiting it would not). */
@@ -483,4 +456,4 @@ class Runner {
   }
 }
 
-module.exports = { Runner, retryDelay }
+module.exports = { Runner }
