@@ -8,6 +8,7 @@ module.exports = Object.freeze({
   RESOLVE: -193,
   FAIL: -196,
   ALL_BROKERS_DOWN: -187,
+  TIMED_OUT: -185,
   SSL: -181,
   AUTHENTICATION: -169,
 })

@@ -9,9 +9,7 @@
  * name their offsets explicitly.
  */
 const { KafkaJSRequestTimeoutError, fromNative } = require('../errors')
-
-/** librdkafka's local "timed out" (RD_KAFKA_RESP_ERR__TIMED_OUT). */
-const TIMED_OUT = -185
+const { TIMED_OUT } = require('../local-codes')
 
 /** The librdkafka code in a native error's payload, or undefined. */
 function nativeCode(e) {
