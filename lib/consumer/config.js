@@ -5,8 +5,9 @@
  *
  * Group protocol: librdkafka's classic group protocol with the eager `roundrobin` assignor
  * (kafkajs's default assigner is round robin and its protocol eager). `partitionAssigners` other
- * than kafkajs's RoundRobin (and Nest's reply-partition assigner, see STAND_IN) cannot run in librdkafka; pass `rdkafka: { 'partition.assignment.strategy':
- * 'cooperative-sticky' }` for incremental rebalancing.
+ * than kafkajs's RoundRobin (and Nest's reply-partition assigner, see STAND_IN) cannot run in
+ * librdkafka; pass `rdkafka: { 'partition.assignment.strategy': 'cooperative-sticky' }` for
+ * incremental rebalancing.
  */
 const { KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('../errors')
 const { resolveRetry } = require('../config')
