@@ -32,8 +32,11 @@ for (const disconnectTimeout of [1, 50]) {
       })
       sends.push(producer.send({ topic, acks: -1, messages }))
     }
+    // Settle handlers go on before disconnect(): a send purged by it rejects while disconnect()
+    // is still awaited, and a rejection with no handler yet fails the test as unhandled.
+    const settled = Promise.allSettled(sends)
     await producer.disconnect()
-    const outcomes = await Promise.allSettled(sends)
+    const outcomes = await settled
     const rejected = outcomes.filter((o) => o.status === 'rejected')
     for (const r of rejected) expect(r.reason.name).toMatch(/^KafkaJS/)
 
