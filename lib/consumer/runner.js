@@ -18,6 +18,10 @@ const { key } = require('./offsets')
 const { KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
 const { GROUP_MOVED, unrecoverable, retryDelay } = require('./failure-rules')
 const { CONSUMER_EVENTS: E } = require('./events')
+const { unsubscribedTopics } = require('./assignment')
+
+/** Per native consumer (it outlives a run): partitions paused because their topic is not subscribed. */
+const ignoredPauses = new WeakMap()
 
 /**
  * The most one chunk holds: its messages are decoded and handled in one turn of the event loop
@@ -239,9 +243,42 @@ class Runner {
     switch (r.kind) {
       case 'assign': {
         if (this.settings.protocol !== 'cooperative') this.assignment.clear()
-        for (const p of r.partitions) this.assignment.set(key(p.topic, p.partition), p)
+        // A foreign group leader may hand over topics this member did not subscribe to: as kafkajs,
+        // report them and leave them out of the assignment (never handled, never committed), and
+        // pause them natively (not in paused()) so that librdkafka does not fetch them either.
+        const topicsSubscribed = [...this.consumer._subscriptions.keys()]
+        const { assignedTopics, topicsNotSubscribed } = unsubscribedTopics(topicsSubscribed, [
+          ...this.assignment.values(),
+          ...r.partitions,
+        ])
+        if (!ignoredPauses.has(this.native)) ignoredPauses.set(this.native, new Set())
+        const ignored = ignoredPauses.get(this.native)
+        for (const p of r.partitions) {
+          const k = key(p.topic, p.partition)
+          if (topicsNotSubscribed.includes(p.topic)) {
+            ignored.add(k)
+            this.native.pause(p.topic, [p.partition])
+            continue
+          }
+          // Ignored in an earlier run of this consumer, subscribed now: fetched again (unless paused by the app).
+          if (ignored.delete(k) && !this.consumer._isPaused(p.topic, p.partition))
+            this.native.resume(p.topic, [p.partition])
+          this.assignment.set(k, p)
+        }
         this.memberId = r.memberId
         this.generation++
+        if (topicsNotSubscribed.length > 0) {
+          const payload = {
+            groupId: this.groupId,
+            generationId: this.generation,
+            memberId: this.memberId,
+            assignedTopics,
+            topicsSubscribed,
+            topicsNotSubscribed,
+          }
+          this.emitter.emit(E.RECEIVED_UNSUBSCRIBED_TOPICS, payload)
+          this.logger.warn('Consumer group received unsubscribed topics', payload)
+        }
         const memberAssignment = {}
         for (const { topic, partition } of this.assignment.values()) {
           if (!memberAssignment[topic]) memberAssignment[topic] = []
