@@ -171,55 +171,47 @@ class Runner {
   async process(records, started) {
     // Messages of a partition revoked later in the same chunk were already given up.
     const revoked = new Set()
-    const stale = new Array(records.length).fill(false)
     for (let i = records.length - 1; i >= 0; i--) {
       const r = records[i]
       if (r.kind === 'revoke') for (const p of r.partitions) revoked.add(key(p.topic, p.partition))
       else if (r.kind === 'assign') for (const p of r.partitions) revoked.delete(key(p.topic, p.partition))
-      else if (r.kind === 'message' && revoked.has(key(r.topic, r.partition))) stale[i] = true
+      else if (r.kind === 'messages' && revoked.size > 0) r.batches = r.batches.filter((b) => !revoked.has(b.key))
     }
     let failure = null
     let handled = false
-    let segment = []
-    const flush = async () => {
-      if (segment.length === 0) return
-      const messages = segment
-      segment = []
+    for (const r of records) {
+      if (r.kind !== 'messages') {
+        await this.onGroupEvent(r)
+        continue
+      }
+      const batches = []
+      for (const b of r.batches) {
+        if (failure || !this.accept(b)) this.drop(b)
+        else batches.push(b)
+      }
+      if (batches.length === 0) continue
       try {
-        await this.handle(messages, started)
+        await this.handle(batches, started)
         handled = true
       } catch (e) {
         failure = failure || { error: e }
       }
     }
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]
-      if (r.kind === 'message') {
-        if (stale[i]) continue
-        if (failure || !this.accept(r)) this.drop(r)
-        else segment.push(r)
-      } else {
-        await flush()
-        await this.onGroupEvent(r)
-      }
-    }
-    await flush()
     if (failure) throw failure.error
     // Retries count consecutive failures: messages handled without one end the streak.
     if (handled) this.failures = 0
   }
 
-  accept(r) {
-    const k = key(r.topic, r.partition)
-    if (!this.assignment.has(k) || this.pendingSeeks.has(k)) return false
-    return !this.consumer._isPaused(r.topic, r.partition)
+  /** Whether the messages of a decoded batch ({ topic, partition, key }) may be handled now. */
+  accept(b) {
+    if (!this.assignment.has(b.key) || this.pendingSeeks.has(b.key)) return false
+    return !this.consumer._isPaused(b.topic, b.partition)
   }
 
-  /** A message handed over but not handled: fetch it again later. */
-  drop(r) {
-    const k = key(r.topic, r.partition)
-    if (!this.assignment.has(k) || this.pendingSeeks.has(k)) return
-    this.seek(r.topic, r.partition, r.message.offset, false)
+  /** Messages of a decoded batch handed over but not handled: fetch them again later. */
+  drop(b) {
+    if (!this.assignment.has(b.key) || this.pendingSeeks.has(b.key)) return
+    this.seek(b.topic, b.partition, b.messages[0].offset, false)
   }
 
   seek(topic, partition, offset, user) {
@@ -337,15 +329,8 @@ class Runner {
     }
   }
 
-  /** One segment of messages: batches per partition, then kafkajs's commit after the batches. */
-  async handle(records, started) {
-    const batches = new Map()
-    for (const r of records) {
-      const k = key(r.topic, r.partition)
-      if (!batches.has(k)) batches.set(k, { topic: r.topic, partition: r.partition, messages: [] })
-      batches.get(k).messages.push(r.message)
-    }
-    const list = [...batches.values()]
+  /** One run of messages, as decoded batches: handled per partition, then kafkajs's commit after the batches. */
+  async handle(list, started) {
     const hw = this.native.highWatermarks(
       list.map((b) => b.topic),
       list.map((b) => b.partition),
@@ -357,13 +342,16 @@ class Runner {
       while (next < list.length) {
         const i = next++
         const b = list[i]
-        const batch = new Batch(b.topic, b.partition, b.messages, String(hw[i]))
         if (failure) {
-          this.drop({ topic: b.topic, partition: b.partition, message: b.messages[0] })
+          this.drop(b)
           continue
         }
         try {
-          await this.handleBatch(batch, () => failure !== null)
+          await this.handleBatch(
+            new Batch(b.topic, b.partition, b.messages, String(hw[i])),
+            b.key,
+            () => failure !== null,
+          )
         } catch (e) {
           failure = failure || { error: e }
         }
@@ -420,9 +408,9 @@ class Runner {
     }
   }
 
-  async handleBatch(batch, failedElsewhere) {
+  /** `k`: key(topic, partition). */
+  async handleBatch(batch, k, failedElsewhere) {
     const { topic, partition } = batch
-    const k = key(topic, partition)
     const generation = this.generation
     const payload = this.batchPayload(batch)
     const startedAt = Date.now()
