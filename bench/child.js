@@ -155,8 +155,43 @@ async function runCombo(c, combo) {
   }
   await attempt('w1', () => w1(c, value, acks, label))
   await attempt('w2', () => w2(c, value, acks, label))
+  const w3Peak = resetPeakRss()
   await attempt('w3', () => batched(plan.w3, () => c.sendBatch(values, acks), size, `${label} w3`))
+  if (w3Peak && out.w3 && !out.w3.error) out.w3.peakRssKb = peakRssKb()
   return out
+}
+
+/** The highest peak-RSS mark seen before a reset (KB). */
+let peakBeforeReset = 0
+
+/** The process's peak RSS over its whole run so far (KB), resets of the peak mark included. */
+function wholePeakKb() {
+  return Math.max(process.resourceUsage().maxRSS, peakRssKb() || 0, peakBeforeReset)
+}
+
+/**
+ * Resets the kernel's peak-RSS mark of this process (Linux: 5 written to /proc/self/clear_refs),
+ * so that peakRssKb() reads the peak of what runs after. False where that is not possible.
+ */
+function resetPeakRss() {
+  try {
+    // The process's peak so far stays in the whole-run figures (save() and maxRssKbW1W3).
+    peakBeforeReset = Math.max(peakBeforeReset, peakRssKb() || 0)
+    fs.writeFileSync('/proc/self/clear_refs', '5')
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** VmHWM of this process, in KB. */
+function peakRssKb() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))
+    return m ? Number(m[1]) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -340,7 +375,7 @@ function errorText(e) {
 }
 
 function save(result) {
-  result.maxRssKb = process.resourceUsage().maxRSS
+  result.maxRssKb = wholePeakKb()
   const tmp = `${resultFile}.tmp`
   fs.writeFileSync(tmp, JSON.stringify(result, null, 2))
   fs.renameSync(tmp, resultFile)
@@ -379,7 +414,7 @@ async function main() {
       result.combos.push(await runCombo(c, combo))
       save(result)
     }
-    result.maxRssKbW1W3 = process.resourceUsage().maxRSS
+    result.maxRssKbW1W3 = wholePeakKb()
     if (on('w4') && plan.w4)
       for (const out of result.combos) {
         await runKeyed(c, out)

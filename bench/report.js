@@ -76,6 +76,12 @@ const FLOOR_SETTINGS = {
   'floor-future': "kafka-napi's default librdkafka properties; FutureProducer, one awaited future per message",
 }
 
+/** The highest peak RSS (KB) of a client's W3 runs (each measured alone), or undefined. */
+function w3PeakKb(result) {
+  const peaks = (result.combos || []).map((c) => c.w3 && c.w3.peakRssKb).filter((v) => typeof v === 'number')
+  return peaks.length ? Math.max(...peaks) : undefined
+}
+
 function escapeMd(s) {
   return String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }
@@ -115,8 +121,10 @@ function renderMarkdown(report) {
   out.push('')
   out.push('## Clients')
   out.push('')
-  out.push('| client | version | settings | status | wall time | peak RSS | peak RSS before W4 | idle producer RSS |')
-  out.push('|---|---|---|---|---:|---:|---:|---:|')
+  out.push(
+    '| client | version | settings | status | wall time | peak RSS | peak RSS before W4 | peak RSS during W3 | idle producer RSS |',
+  )
+  out.push('|---|---|---|---|---:|---:|---:|---:|---:|')
   for (const r of results) {
     const partial =
       !r.error &&
@@ -135,12 +143,12 @@ function renderMarkdown(report) {
     const idle = r.idle ? (r.idle.error ? `error: ${r.idle.error.slice(0, 60)}` : mb(r.idle.rssKb)) : '—'
     const settings = FLOOR_SETTINGS[r.id] || r.settings || '—'
     out.push(
-      `| ${escapeMd(r.label)} | ${escapeMd(r.version || '—')} | ${escapeMd(settings)} | ${escapeMd(status)} | ${r.wallSeconds ? `${fmtNum(r.wallSeconds, 0)} s` : '—'} | ${rss} | ${mb(r.maxRssKbW1W3)} | ${escapeMd(idle)} |`,
+      `| ${escapeMd(r.label)} | ${escapeMd(r.version || '—')} | ${escapeMd(settings)} | ${escapeMd(status)} | ${r.wallSeconds ? `${fmtNum(r.wallSeconds, 0)} s` : '—'} | ${rss} | ${mb(r.maxRssKbW1W3)} | ${mb(r.maxRssKbW3 || w3PeakKb(r))} | ${escapeMd(idle)} |`,
     )
   }
   out.push('')
   out.push(
-    `Peak RSS is the client process's maximum over all its workloads; *before W4* over W1-W3 only (the workloads run in that order). Idle producer RSS: a separate process that only creates and connects the client's producer, waits ${plan.idle ? plan.idle.seconds : 2} s and reads its RSS.`,
+    `Peak RSS is the client process's maximum over all its workloads; *before W4* over W1-W3 only (the workloads run in that order); *during W3* the highest of the peaks of each W3 run alone (the kernel's peak mark is reset before each: what W1 and W2 left in the heap still counts). Idle producer RSS: a separate process that only creates and connects the client's producer, waits ${plan.idle ? plan.idle.seconds : 2} s and reads its RSS.`,
   )
   if (producing) {
     out.push('')
@@ -694,4 +702,4 @@ ${foot}
 `
 }
 
-module.exports = { renderMarkdown, renderSvg }
+module.exports = { renderMarkdown, renderSvg, w3PeakKb }

@@ -20,7 +20,7 @@ const path = require('node:path')
 const { hasZigbuild, zigTarget, zigToolchain } = require('../scripts/dist/zig')
 const crypto = require('node:crypto')
 const { spawn } = require('node:child_process')
-const { renderMarkdown, renderSvg } = require('./report')
+const { renderMarkdown, renderSvg, w3PeakKb } = require('./report')
 const { median } = require('./clients/util')
 const { prepareJava } = require('./java')
 const { runNest, nestMarkdown } = require('./nest')
@@ -661,6 +661,7 @@ function mergeRounds(list) {
     rounds: list.length,
     maxRssKb: Math.max(...ok.map((r) => r.maxRssKb || 0)),
     maxRssKbW1W3: Math.max(...ok.map((r) => r.maxRssKbW1W3 || 0)) || undefined,
+    maxRssKbW3: Math.max(...ok.map((r) => w3PeakKb(r) || 0)) || undefined,
     wallSeconds: ok.reduce((n, r) => n + (r.wallSeconds || 0), 0),
   }
   if (ok.length < list.length)
