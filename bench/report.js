@@ -122,9 +122,9 @@ function renderMarkdown(report) {
   out.push('## Clients')
   out.push('')
   out.push(
-    '| client | version | settings | status | wall time | peak RSS | peak RSS before W4 | peak RSS during W3 | idle producer RSS |',
+    '| client | version | settings | status | wall time | peak RSS | peak RSS before W4 | peak RSS during W3 | peak RSS of W3 alone | idle producer RSS |',
   )
-  out.push('|---|---|---|---|---:|---:|---:|---:|---:|')
+  out.push('|---|---|---|---|---:|---:|---:|---:|---:|---:|')
   for (const r of results) {
     const partial =
       !r.error &&
@@ -141,14 +141,19 @@ function renderMarkdown(report) {
     const rss = typeof r.maxRssKb === 'number' && ran(r) ? `${fmtNum(r.maxRssKb / 1024, 0)} MB` : '—'
     const mb = (kb) => (typeof kb === 'number' && kb > 0 && ran(r) ? `${fmtNum(kb / 1024, 0)} MB` : '—')
     const idle = r.idle ? (r.idle.error ? `error: ${r.idle.error.slice(0, 60)}` : mb(r.idle.rssKb)) : '—'
+    const w3Alone = r.w3Alone
+      ? r.w3Alone.error
+        ? `error: ${escapeMd(r.w3Alone.error.slice(0, 60))}`
+        : mb(r.w3Alone.rssKb)
+      : '—'
     const settings = FLOOR_SETTINGS[r.id] || r.settings || '—'
     out.push(
-      `| ${escapeMd(r.label)} | ${escapeMd(r.version || '—')} | ${escapeMd(settings)} | ${escapeMd(status)} | ${r.wallSeconds ? `${fmtNum(r.wallSeconds, 0)} s` : '—'} | ${rss} | ${mb(r.maxRssKbW1W3)} | ${mb(r.maxRssKbW3 || w3PeakKb(r))} | ${escapeMd(idle)} |`,
+      `| ${escapeMd(r.label)} | ${escapeMd(r.version || '—')} | ${escapeMd(settings)} | ${escapeMd(status)} | ${r.wallSeconds ? `${fmtNum(r.wallSeconds, 0)} s` : '—'} | ${rss} | ${mb(r.maxRssKbW1W3)} | ${mb(r.maxRssKbW3 || w3PeakKb(r))} | ${w3Alone} | ${escapeMd(idle)} |`,
     )
   }
   out.push('')
   out.push(
-    `Peak RSS is the client process's maximum over all its workloads; *before W4* over W1-W3 only (the workloads run in that order); *during W3* the highest of the peaks of each W3 run alone (the kernel's peak mark is reset before each: what W1 and W2 left in the heap still counts). Idle producer RSS: a separate process that only creates and connects the client's producer, waits ${plan.idle ? plan.idle.seconds : 2} s and reads its RSS.`,
+    `Peak RSS is the client process's maximum over all its workloads; *before W4* over W1-W3 only (the workloads run in that order); *during W3* the highest of the peaks of each W3 run alone (the kernel's peak mark is reset before each: what W1 and W2 left in the heap still counts); *of W3 alone*: a process of its own that runs only W3, every combination, and nothing before it. Idle producer RSS: a separate process that only creates and connects the client's producer, waits ${plan.idle ? plan.idle.seconds : 2} s and reads its RSS.`,
   )
   if (producing) {
     out.push('')

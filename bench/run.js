@@ -535,7 +535,8 @@ function kafkaNapiDefaults(brokers) {
   return { props: shared.props, profiles }
 }
 
-function runChild(client, plan, progress, logDir, java) {
+/** `logTag`: the log file's suffix (default: `idle` for an idle-RSS run, none otherwise). */
+function runChild(client, plan, progress, logDir, java, logTag = plan.idle ? 'idle' : '') {
   return new Promise((resolve) => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-napi-bench-'))
     const planFile = path.join(tmp, 'plan.json')
@@ -553,7 +554,7 @@ function runChild(client, plan, progress, logDir, java) {
       cmd = process.execPath
       argv = [path.join(BENCH, 'child.js'), client.id, planFile, resultFile]
     }
-    const logFile = path.join(logDir, `${client.id}${plan.idle ? '-idle' : ''}.log`)
+    const logFile = path.join(logDir, `${client.id}${logTag ? `-${logTag}` : ''}.log`)
     const log = fs.createWriteStream(logFile)
     const env = { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }
     const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -781,6 +782,34 @@ async function idleRss(client, args, planBase, runId, progress, logDir) {
   return result.idle ? result.idle : { error: result.error || 'no result' }
 }
 
+/**
+ * Runs W3 alone (every combination, nothing before it) in a process of its own and returns its
+ * peak RSS: the memory of batched sends themselves, without what W1 and W2 left in the heap.
+ */
+async function w3AloneRss(client, args, planBase, combos, runId, progress, logDir) {
+  const topic = `${TOPIC_PREFIX}${runId}-${client.id}-w3alone`
+  try {
+    await withAdmin(args.brokers, (admin) => createTopic(admin, topic))
+  } catch (e) {
+    return { error: `could not create its topic: ${e.message}` }
+  }
+  const plan = {
+    ...planBase,
+    brokers: args.brokers,
+    topic,
+    combos,
+    workloads: ['w3'],
+    w4: { ...planBase.w4, topics: [] },
+    consumer: undefined,
+    idle: undefined,
+  }
+  const { result } = await runChild(client, plan, progress, logDir, null, 'w3alone')
+  await withAdmin(args.brokers, (admin) => deleteTopics(admin, [topic])).catch(() => {})
+  return typeof result.maxRssKb === 'number' && !result.error
+    ? { rssKb: result.maxRssKb }
+    : { error: result.error || 'no result' }
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   const mode = args.quick ? 'quick' : 'full'
@@ -980,6 +1009,13 @@ async function main() {
     progress.set(`${client.label}: idle producer RSS`)
     results[i].idle = await idleRss(client, args, planBase, runId, progress, logDir)
   }
+  // The peak RSS of W3 alone, each JS client in a process of its own.
+  if (workloads.includes('w3'))
+    for (const [i, client] of selected.entries()) {
+      if (client.kind !== 'js' || results[i].error || !combos.length) continue
+      progress.set(`${client.label}: W3 alone (peak RSS)`)
+      results[i].w3Alone = await w3AloneRss(client, args, planBase, combos, runId, progress, logDir)
+    }
   let nest
   if (nestLibs.length) {
     progress.set(`NestJS microservice (N1): ${nestLibs.join(' and ')}`)

@@ -13,7 +13,7 @@
  * its fetch response. Grouping here, with the partition keys made once, keeps the per-message
  * work of the run loop to the message itself: a chunk holds up to thousands of messages.
  */
-const { key } = require('./offsets')
+const { key: partitionKey } = require('./offsets')
 
 const TAG_TOPIC = 0
 const TAG_MESSAGE = 1
@@ -60,7 +60,7 @@ function decodeChunk(buf) {
     let batch = byPartition.get(partition)
     if (batch === undefined) {
       const topic = topics[t]
-      batch = { topic, partition, key: key(topic, partition), messages: [] }
+      batch = { topic, partition, key: partitionKey(topic, partition), messages: [] }
       byPartition.set(partition, batch)
       run.batches.push(batch)
     }

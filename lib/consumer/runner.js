@@ -18,10 +18,7 @@ const { key } = require('./offsets')
 const { KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
 const { GROUP_MOVED, unrecoverable, retryDelay } = require('./failure-rules')
 const { CONSUMER_EVENTS: E } = require('./events')
-const { unsubscribedTopics } = require('./assignment')
-
-/** Per native consumer (it outlives a run): partitions paused because their topic is not subscribed. */
-const ignoredPauses = new WeakMap()
+const { onAssign, onRevoke } = require('./assignment')
 
 /**
  * The most one chunk holds: its messages are decoded and handled in one turn of the event loop
@@ -233,72 +230,11 @@ class Runner {
 
   async onGroupEvent(r) {
     switch (r.kind) {
-      case 'assign': {
-        if (this.settings.protocol !== 'cooperative') this.assignment.clear()
-        // A foreign group leader may hand over topics this member did not subscribe to: as kafkajs,
-        // report them and leave them out of the assignment (never handled, never committed), and
-        // pause them natively (not in paused()) so that librdkafka does not fetch them either.
-        const topicsSubscribed = [...this.consumer._subscriptions.keys()]
-        const { assignedTopics, topicsNotSubscribed } = unsubscribedTopics(topicsSubscribed, [
-          ...this.assignment.values(),
-          ...r.partitions,
-        ])
-        if (!ignoredPauses.has(this.native)) ignoredPauses.set(this.native, new Set())
-        const ignored = ignoredPauses.get(this.native)
-        for (const p of r.partitions) {
-          const k = key(p.topic, p.partition)
-          if (topicsNotSubscribed.includes(p.topic)) {
-            ignored.add(k)
-            this.native.pause(p.topic, [p.partition])
-            continue
-          }
-          // Ignored in an earlier run of this consumer, subscribed now: fetched again (unless paused by the app).
-          if (ignored.delete(k) && !this.consumer._isPaused(p.topic, p.partition))
-            this.native.resume(p.topic, [p.partition])
-          this.assignment.set(k, p)
-        }
-        this.memberId = r.memberId
-        this.generation++
-        if (topicsNotSubscribed.length > 0) {
-          const payload = {
-            groupId: this.groupId,
-            generationId: this.generation,
-            memberId: this.memberId,
-            assignedTopics,
-            topicsSubscribed,
-            topicsNotSubscribed,
-          }
-          this.emitter.emit(E.RECEIVED_UNSUBSCRIBED_TOPICS, payload)
-          this.logger.warn('Consumer group received unsubscribed topics', payload)
-        }
-        const memberAssignment = {}
-        for (const { topic, partition } of this.assignment.values()) {
-          if (!memberAssignment[topic]) memberAssignment[topic] = []
-          memberAssignment[topic].push(partition)
-        }
-        for (const list of Object.values(memberAssignment)) list.sort((a, b) => a - b)
-        this.emitter.emit(E.GROUP_JOIN, {
-          duration: Date.now() - this.joinStarted,
-          groupId: this.groupId,
-          isLeader: false,
-          leaderId: null,
-          groupProtocol: this.settings.props['partition.assignment.strategy'],
-          memberId: this.memberId,
-          memberAssignment,
-        })
-        this.onJoined()
+      case 'assign':
+        onAssign(this, r)
         break
-      }
       case 'revoke':
-        this.emitter.emit(E.REBALANCING, { groupId: this.groupId, memberId: this.memberId })
-        this.joinStarted = Date.now()
-        for (const p of r.partitions) {
-          const k = key(p.topic, p.partition)
-          this.assignment.delete(k)
-          this.pendingSeeks.delete(k)
-        }
-        this.offsets.clear(r.partitions)
-        this.generation++
+        onRevoke(this, r)
         break
       case 'seeked':
         await this.onSeeked(r)
