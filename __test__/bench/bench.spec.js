@@ -68,7 +68,9 @@ describe('npm run bench --quick', () => {
   })
 
   test('measures the peak RSS during W3 and of W3 alone, for the JS clients', () => {
-    expect(result.stdout).toMatch(/^\| client \| .* \| peak RSS during W3 \| peak RSS of W3 alone \| idle producer RSS \|$/m)
+    expect(result.stdout).toMatch(
+      /^\| client \| .* \| peak RSS during W3 \| peak RSS of W3 alone \| idle producer RSS \|$/m,
+    )
     const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'))
     for (const r of json.results.filter((x) => x.id !== 'floor')) {
       const peaks = r.combos.map((c) => c.w3 && c.w3.peakRssKb)
