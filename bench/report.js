@@ -153,7 +153,7 @@ function renderMarkdown(report) {
   }
   out.push('')
   out.push(
-    `Peak RSS is the client process's maximum over all its workloads; *before W4* over W1-W3 only (the workloads run in that order); *during W3* the highest of the peaks of each W3 run alone (the kernel's peak mark is reset before each: what W1 and W2 left in the heap still counts); *of W3 alone*: a process of its own that runs only W3, every combination, and nothing before it. Idle producer RSS: a separate process that only creates and connects the client's producer, waits ${plan.idle ? plan.idle.seconds : 2} s and reads its RSS.`,
+    `Peak RSS is the client process's maximum over all its workloads; *before W4* over W1-W3 only (the workloads run in that order); *during W3* the highest of the peaks measured over each W3 run (the kernel's peak mark is reset before each: what W1 and W2 left in the heap still counts); *of W3 alone*: a process of its own that runs only W3, every combination, and nothing before it. Idle producer RSS: a separate process that only creates and connects the client's producer, waits ${plan.idle ? plan.idle.seconds : 2} s and reads its RSS.`,
   )
   if (producing) {
     out.push('')
