@@ -160,11 +160,11 @@ musl_root() {
 }
 musl_loader() { # root arch -> path of ld-musl-*.so.1 (a symlink to libc.so) inside the unpacked .deb
   local f
-  f=$(find "$1" -name "ld-musl-$2.so.1" | head -1)
+  f=$(find "$1" -name "ld-musl-$2.so.1" -print -quit)
   [ -n "$f" ] || die "no ld-musl-$2.so.1 in $1"
   echo "$f"
 }
-musl_libc() { find "$1" -path '*-linux-musl/libc.so' | head -1; }
+musl_libc() { find "$1" -path '*-linux-musl/libc.so' -print -quit; }
 
 # A dir with libgcc_s.so.1 / libstdc++.so.6 pointing at the node wheel's bundled copies, so a .node
 # that NEEDs libgcc_s.so.1 gets the very copy node already loaded (musl dedups by inode).

@@ -15,17 +15,26 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # A PATH whose directories hold every tool but cmake (and its siblings) and curl-config.
-hidden='^(cmake|ccmake|cpack|ctest|curl-config)$'
+# No pipes here: under pipefail, `ls | grep -q` fails whenever grep exits before ls has written
+# everything (SIGPIPE), which left /usr/bin unshadowed in one CI run.
+hidden=(cmake ccmake cpack ctest curl-config)
+is_hidden() {
+  local h
+  for h in "${hidden[@]}"; do [ "$1" = "$h" ] && return 0; done
+  return 1
+}
 shadow_path=""
 i=0
 IFS=: read -r -a dirs <<<"$PATH"
 for d in "${dirs[@]}"; do
   [ -d "$d" ] || continue
-  if ls "$d" | grep -Eq "$hidden"; then
+  found=0
+  for h in "${hidden[@]}"; do [ -e "$d/$h" ] && found=1; done
+  if [ $found = 1 ]; then
     i=$((i + 1))
     mkdir -p "$work/path/$i"
     for f in "$d"/*; do
-      basename "$f" | grep -Eq "$hidden" || ln -s "$f" "$work/path/$i/"
+      is_hidden "$(basename "$f")" || ln -s "$f" "$work/path/$i/"
     done
     d="$work/path/$i"
   fi
