@@ -391,3 +391,97 @@ test('past maxEnqueueBytes a send waits without being copied, and a refusal is t
     await p.disconnect()
   }
 })
+
+test('a write that fails part-way leaves no partial line: the next record is intact, nothing durable is set aside', async () => {
+  const file = tmpLog()
+  const corruption = []
+  const log = new FailureLog({ path: file, onCorruption: (info) => corruption.push(info) })
+  await log.record(report('a'))
+  const fh = log._j().fh
+  const realWrite = fh.write
+  let calls = 0
+  // A short write (half the batch reaches the file), then the disk is full.
+  fh.write = function (buf, off, len) {
+    if (++calls === 1) return realWrite.call(this, buf, off, Math.max(1, len >> 1))
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+  }
+  let failed
+  try {
+    failed = await log.recordBatch([report('b1'), report('b2'), report('b3')]).catch((e) => e)
+  } finally {
+    fh.write = realWrite
+  }
+  expect(failed).toBeInstanceOf(Error) // not reported durable
+  expect(failed.code).toBe('ENOSPC')
+  await log.record(report('c'))
+  // Before the fix: ['a', 'b1'] (b1, reported failed, stayed; c was glued to half of b2).
+  expect(log.entries().map((e) => e.value.toString())).toEqual(['a', 'c'])
+  expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(2)
+  const producer = slowProducer(1)
+  expect(await log.replay(producer)).toEqual({ replayed: 2, failed: 0, kept: 0, skipped: 0 })
+  expect(producer.sent).toEqual(['t:a', 't:c'])
+  expect(corruption).toEqual([])
+  expect(fs.existsSync(`${file}.torn`)).toBe(false)
+  await log.close()
+})
+
+test('a send whose record could not be written reports recordError (not durable); later records are intact', async () => {
+  const failureLog = new FailureLog({ path: tmpLog(), onCorruption: () => {} })
+  const reports = []
+  const p = await connected({ failureLog, onDeliveryFailure: (r) => reports.push(r) })
+  try {
+    await p.send({ topic: 't', messages: [{ key: 'k' }] }).catch(() => {}) // opens the log
+    const fh = failureLog._j().fh
+    const realWrite = fh.write
+    let calls = 0
+    fh.write = function (buf, off, len) {
+      if (++calls === 1) return realWrite.call(this, buf, off, Math.max(1, len >> 1))
+      throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })
+    }
+    let err
+    try {
+      err = await p.send({ topic: 't', messages: [{ key: 'lost' }] }).catch((e) => e)
+    } finally {
+      fh.write = realWrite
+    }
+    expect(err.failureLogError.code).toBe('EIO')
+    expect(reports.map((r) => [String(r.message.key), r.recordError && r.recordError.code])).toEqual([
+      ['k', undefined],
+      ['lost', 'EIO'],
+    ])
+    await p.send({ topic: 't', messages: [{ key: 'after' }] }).catch(() => {})
+    expect(failureLog.entries().map((e) => e.key.toString())).toEqual(['k', 'after'])
+  } finally {
+    await p.disconnect()
+    await failureLog.close()
+  }
+})
+
+test('if the partial write cannot be cut off either, the next record still starts on a fresh line', async () => {
+  const file = tmpLog()
+  const corruption = []
+  const log = new FailureLog({ path: file, onCorruption: (info) => corruption.push(info) })
+  await log.record(report('a'))
+  const fh = log._j().fh
+  const { write, truncate } = fh
+  let calls = 0
+  fh.write = function (buf, off, len) {
+    if (++calls === 1) return write.call(this, buf, off, Math.max(1, len >> 1))
+    throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })
+  }
+  fh.truncate = () => Promise.reject(Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' }))
+  try {
+    await expect(log.record(report('b'))).rejects.toThrow(/EIO/)
+  } finally {
+    fh.write = write
+    fh.truncate = truncate
+  }
+  await log.record(report('c'))
+  expect(log.entries().map((e) => e.value.toString())).toEqual(['a', 'c'])
+  const producer = slowProducer(1)
+  expect(await log.replay(producer)).toMatchObject({ replayed: 2, failed: 0 })
+  expect(producer.sent).toEqual(['t:a', 't:c'])
+  // The half line of b (reported not durable) is set aside, not replayed.
+  expect(corruption).toEqual([expect.objectContaining({ what: 'a corrupt line' })])
+  await log.close()
+})

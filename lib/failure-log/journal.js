@@ -62,6 +62,8 @@ class Journal {
     this.chain = Promise.resolve()
     this.replaying = false
     this.closed = false
+    /** A failed write may have left a partial line that could not be cut off (`_cutBack`). */
+    this.freshLine = false
   }
 
   /** Opens the file once: takes the lock, sets a torn tail aside. Rejects if locked elsewhere. */
@@ -223,15 +225,23 @@ class Journal {
       }
       try {
         if (lines.length > 0) {
-          const buf = Buffer.from(lines.join(''))
+          const buf = Buffer.from((this.freshLine ? '\n' : '') + lines.join(''))
           await this.exclusive(async () => {
-            // A write may be short (e.g. a full disk): finish it or fail, never report it durable.
-            for (let off = 0; off < buf.length; ) {
-              const { bytesWritten } = await this.fh.write(buf, off, buf.length - off)
-              if (bytesWritten <= 0) throw new Error(`The failure log ${this.path} accepted no bytes`)
-              off += bytesWritten
+            const fh = this.fh
+            const { size } = await fh.stat()
+            try {
+              // A write may be short (e.g. a full disk): finish it or fail, never report it durable.
+              for (let off = 0; off < buf.length; ) {
+                const { bytesWritten } = await fh.write(buf, off, buf.length - off)
+                if (bytesWritten <= 0) throw new Error(`The failure log ${this.path} accepted no bytes`)
+                off += bytesWritten
+              }
+              await fh.datasync()
+              this.freshLine = false
+            } catch (e) {
+              await this._cutBack(fh, size)
+              throw e
             }
-            await this.fh.datasync()
           })
         }
         for (const item of done) item.resolve(item.errors)
@@ -248,6 +258,21 @@ class Journal {
     this.queue = []
     this.head = 0
     this.writing = false
+  }
+
+  /**
+   * After a failed batch write: drops whatever part of it reached the file, so no record of it
+   * (reported not durable) is replayed and the next record starts on a line of its own. If even
+   * that fails, the next write starts with a newline: the partial line is then set aside as
+   * corrupt by a replay, never glued to a record that was reported durable.
+   */
+  async _cutBack(fh, size) {
+    try {
+      await fh.truncate(size)
+      await fh.datasync()
+    } catch {
+      this.freshLine = true
+    }
   }
 
   _rejectQueued(e) {
