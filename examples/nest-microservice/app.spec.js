@@ -1,9 +1,9 @@
 'use strict'
 /*
  * The Nest microservice example on kafka-napi through the `kafkajs` alias, against the real
- * broker: ServerKafka (@MessagePattern, @EventPattern, KafkaContext, manual commits,
- * KafkaRetriableException), ClientKafka request/reply with one and two instances in a group, and
- * app.close() during requests in flight. Each part runs in a child process (remote.js), where
+ * broker: ServerKafka (@MessagePattern, @EventPattern, KafkaContext, manual commits under
+ * autoCommit: false, KafkaRetriableException), ClientKafka request/reply with one and two
+ * instances in a group, and app.close() during requests in flight. Each part runs in a child process (remote.js), where
  * Node's own resolution applies the alias; results are read back with kafkajs, never with this package.
  */
 const crypto = require('node:crypto')
@@ -74,10 +74,18 @@ describe('the hybrid app (microservice + ClientKafka) on the kafkajs alias', () 
     const assignments = await app.call('assignments')
     const replyPartition = assignments[t('orders.quote.reply')]
     expect([0, 1]).toContain(replyPartition)
-    const { handled } = await app.call('log')
+    const { handled, heartbeats } = await app.call('log')
     const seen = handled.find((h) => h.id === 'q-1')
-    expect(seen).toMatchObject({ pattern: 'quote', topic: t('orders.quote'), replyPartition: String(replyPartition) })
+    expect(seen).toMatchObject({
+      pattern: 'quote',
+      topic: t('orders.quote'),
+      replyPartition: String(replyPartition),
+      heartbeat: 'resolved', // the handler awaited context.getHeartbeat()() before answering
+    })
     expect([0, 1]).toContain(seen.partition)
+    // That call was the process's first heartbeat(): it reported the microservice consumer's HEARTBEAT event.
+    expect(heartbeats.length).toBeGreaterThanOrEqual(1)
+    expect(heartbeats[0]).toMatchObject({ groupId: `${topics.env.ORDERS_GROUP}-server`, memberId: expect.any(String) })
     const [reply] = await readBack(t('orders.quote.reply'), 1)
     expect(reply.partition).toBe(replyPartition)
     expect(header(reply, 'kafka_correlationId')).toBe(seen.correlationId)
@@ -119,12 +127,57 @@ describe('the hybrid app (microservice + ClientKafka) on the kafkajs alias', () 
     expect(meta).toMatchObject({ topicName: t('orders.created'), errorCode: 0 })
     const [audit] = await readBack(t('orders.audit'), 1)
     expect(JSON.parse(audit.value.toString())).toEqual({ event: 'created', orderId: 'c-1', partition: meta.partition })
-    const { handled } = await app.call('log')
-    const seen = handled.find((h) => h.id === 'c-1' && h.pattern === 'created')
+    // The handler logs once its commit resolved, after the audit record was written: wait for that.
+    const seen = await waitFor(
+      async () => (await app.call('log')).handled.find((h) => h.id === 'c-1' && h.pattern === 'created'),
+      { what: "the 'created' handler's log entry for c-1" },
+    )
     expect(seen).toMatchObject({ topic: t('orders.created'), partition: meta.partition, offset: meta.baseOffset })
-    // The handler's commitOffsets resolved before it returned (it is awaited there), so the broker has it.
+    // The handler's commitOffsets resolved before it logged (it is awaited there), so the broker has it.
+    // (This app runs with autoCommit on; 'manual commits' below proves the commit is the handler's.)
     const offsets = await committed(`${env.ORDERS_GROUP}-server`, t('orders.created'))
     expect(offsets[meta.partition]).toBe(Number(meta.baseOffset) + 1)
+  })
+})
+
+describe('manual commits: the microservice with run: { autoCommit: false }', () => {
+  test("only the handler's getConsumer().commitOffsets() commits; an event whose handler does not commit stays uncommitted and is handled again after a restart", async () => {
+    const { t, env } = await freshTopics()
+    const manual = { ...env, ORDERS_AUTO_COMMIT: '0' } // config.js: run.autoCommit = false
+    const group = `${env.ORDERS_GROUP}-server`
+    const nothing = { 0: -1, 1: -1 } // fetchOffsets' offset for a partition the group never committed
+    const app = await start({ role: 'app', env: manual })
+    const [created] = await app.call('announce', { id: 'm-1' }) // its handler commits by hand
+    const [viewed] = await app.call('view', { id: 'v-1' }) // its handler only counts
+    await waitFor(
+      async () => {
+        const log = await app.call('log')
+        return log.viewed === 1 && log.handled.some((h) => h.id === 'm-1')
+      },
+      { what: 'both events handled' },
+    )
+    const createdCommit = { ...nothing, [created.partition]: Number(created.baseOffset) + 1 }
+    expect(await committed(group, t('orders.created'))).toEqual(createdCommit)
+    expect(await committed(group, t('orders.viewed'))).toEqual(nothing)
+    // app.close() commits nothing either (with autoCommit on it commits what was handled).
+    expect(await app.call('close')).toMatchObject({ viewed: 1 })
+    expect(await app.stop()).toBe(0)
+    expect(await committed(group, t('orders.created'))).toEqual(createdCommit)
+    expect(await committed(group, t('orders.viewed'))).toEqual(nothing)
+    // The next instance of the group starts from the commits: v-1 again, m-1 not.
+    const again = await start({ role: 'app', env: manual })
+    await waitFor(async () => (await again.call('log')).viewed === 1, { what: 'v-1 handled again' })
+    const [later] = await again.call('announce', { id: 'm-2' })
+    const { handled } = await waitFor(
+      async () => {
+        const log = await again.call('log')
+        return log.handled.some((h) => h.id === 'm-2') && log
+      },
+      { what: 'm-2 handled' },
+    )
+    expect(handled.filter((h) => h.pattern === 'created').map((h) => h.id)).toEqual(['m-2'])
+    expect(viewed.topicName).toBe(t('orders.viewed'))
+    expect((await committed(group, t('orders.created')))[later.partition]).toBe(Number(later.baseOffset) + 1)
   })
 })
 

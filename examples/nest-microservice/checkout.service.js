@@ -42,6 +42,11 @@ class CheckoutService {
   announce(order) {
     return lastValueFrom(this.client.emit(TOPICS.created, order))
   }
+
+  /** Event to the handler that only counts (and never commits). */
+  view(order) {
+    return lastValueFrom(this.client.emit(TOPICS.viewed, order))
+  }
 }
 Injectable()(CheckoutService)
 Inject(ORDERS_CLIENT)(CheckoutService, undefined, 0)

@@ -7,6 +7,8 @@
  *   KAFKA_BROKERS         comma-separated, default 127.0.0.1:19092
  *   ORDERS_TOPIC_PREFIX   prefix of every topic name below
  *   ORDERS_GROUP          consumer group base name (Nest appends '-server' / '-client'), default 'orders'
+ *   ORDERS_AUTO_COMMIT    '0' runs the microservice's consumer with `run: { autoCommit: false }`: then
+ *                         only the handlers' own `getConsumer().commitOffsets(...)` commit anything
  */
 const prefix = process.env.ORDERS_TOPIC_PREFIX || ''
 
@@ -17,7 +19,7 @@ const TOPICS = Object.freeze({
   reserve: `${prefix}orders.reserve`, // request/reply: KafkaRetriableException twice, then an answer
   lines: `${prefix}orders.lines`, // request/reply answered by an Observable: one reply per order line
   created: `${prefix}orders.created`, // event: audited through the context's producer, committed by hand
-  viewed: `${prefix}orders.viewed`, // event: only counted (the bench's event workload)
+  viewed: `${prefix}orders.viewed`, // event: only counted, never committed by hand (the bench's event workload)
   audit: `${prefix}orders.audit`, // written by the handlers, read by whoever checks them
 })
 
@@ -31,13 +33,19 @@ function brokers(env = process.env) {
   return (env.KAFKA_BROKERS || '127.0.0.1:19092').split(',')
 }
 
-/** The microservice's options, as `app.connectMicroservice({ transport: Transport.KAFKA, options })` takes them. */
+/**
+ * The microservice's options, as `app.connectMicroservice({ transport: Transport.KAFKA, options })` takes them.
+ * With ORDERS_AUTO_COMMIT=0, `run.autoCommit` is false: a message is committed only when its handler
+ * calls `context.getConsumer().commitOffsets(...)` (the `orders.created` handler does, `orders.viewed`'s not).
+ */
 function serverOptions(env = process.env) {
+  const run = { partitionsConsumedConcurrently: 3 }
+  if (env.ORDERS_AUTO_COMMIT === '0') run.autoCommit = false
   return {
     client: { clientId: 'orders', brokers: brokers(env), logLevel: 1 /* ERROR */ },
     consumer: { groupId: env.ORDERS_GROUP || 'orders', retry: { retries: 5, initialRetryTime: 100 } },
     subscribe: { fromBeginning: true },
-    run: { partitionsConsumedConcurrently: 3 },
+    run,
   }
 }
 

@@ -37,6 +37,7 @@ const ops = {
   reserve: (order, ms) => app.get(CheckoutService).reserve(order, ms),
   lines: (order, ms) => app.get(CheckoutService).lines(order, ms),
   announce: (order) => app.get(CheckoutService).announce(order),
+  view: (order) => app.get(CheckoutService).view(order),
   /** Sends without waiting: for requests left in flight while something else happens. */
   quoteLater: (order, ms) => {
     const id = order.id
@@ -54,7 +55,7 @@ const ops = {
   settled: () => Promise.all(pending.splice(0)),
   log: () => {
     const log = app.get(OrdersLog)
-    return { handled: log.handled, attempts: Object.fromEntries(log.attempts) }
+    return { handled: log.handled, attempts: Object.fromEntries(log.attempts), viewed: log.viewed, heartbeats }
   },
   assignments: () => app.get(ORDERS_CLIENT).getConsumerAssignments(),
   /** app.close(); resolves what the handlers saw (the log outlives the app), or true without handlers. */
@@ -62,17 +63,25 @@ const ops = {
     const log = role === 'client' ? null : app.get(OrdersLog)
     await app.close()
     app = null
-    return log ? { handled: log.handled, attempts: Object.fromEntries(log.attempts) } : true
+    return log ? { handled: log.handled, attempts: Object.fromEntries(log.attempts), viewed: log.viewed } : true
   },
 }
 const pending = []
+const heartbeats = [] // the microservice consumer's HEARTBEAT events' payloads
+
+/** Listens to the HEARTBEAT events of the consumer ServerKafka runs (Nest's unwrap(): [kafka, consumer, producer]). */
+function watchHeartbeats() {
+  const [, consumer] = app.getMicroservices()[0].unwrap()
+  consumer.on(consumer.events.HEARTBEAT, ({ payload }) => heartbeats.push(payload))
+}
 
 async function start() {
   if (process.env.DRIVER_OPS) Object.assign(extra, require(path.resolve(process.env.DRIVER_OPS)))
   const logger = process.env.NEST_LOGS ? ['error', 'warn', 'log'] : ['error']
-  if (role === 'app') app = await bootstrap({ module: AppModule, logger })
-  else if (role === 'server') app = await bootstrap({ module: OrdersModule, logger })
-  else {
+  if (role === 'app' || role === 'server') {
+    app = await bootstrap({ module: role === 'app' ? AppModule : OrdersModule, logger })
+    watchHeartbeats()
+  } else {
     app = await NestFactory.createApplicationContext(CheckoutModule, { logger })
     await app.init()
   }

@@ -43,7 +43,10 @@ class OrdersController {
   /** Request/reply: `{ id, items: [{ qty, price }], delayMs? }` -> `{ orderId, total }`. */
   async quote(order, context) {
     const message = context.getMessage()
+    // kafkajs's heartbeat(): resolves once reported (on kafka-napi it emits the consumer's HEARTBEAT
+    // event, at most once per heartbeatInterval; librdkafka heartbeats to the broker on its own).
     await context.getHeartbeat()()
+    const heartbeat = 'resolved'
     if (order.delayMs) await sleep(order.delayMs)
     this.log.handled.push({
       pattern: 'quote',
@@ -53,6 +56,7 @@ class OrdersController {
       offset: message.offset,
       correlationId: message.headers.kafka_correlationId,
       replyPartition: message.headers.kafka_replyPartition,
+      heartbeat,
     })
     return { orderId: order.id, total: order.items.reduce((sum, i) => sum + i.qty * i.price, 0) }
   }
@@ -82,12 +86,19 @@ class OrdersController {
     return from(order.items.map((item, i) => ({ orderId: order.id, line: i, amount: item.qty * item.price })))
   }
 
-  /** Event: counted, nothing else (what the transport costs). */
+  /**
+   * Event: counted, nothing else (what the transport costs). Never commits: under
+   * `run: { autoCommit: false }` its messages stay uncommitted (and are handled again after a restart).
+   */
   viewed() {
     this.log.viewed++
   }
 
-  /** Event: writes an audit record with the context's producer, then commits the message by hand. */
+  /**
+   * Event: writes an audit record with the context's producer, then commits the message by hand
+   * (after the audit record is written: with `run: { autoCommit: false }`, a crash before that
+   * commit has the message handled again).
+   */
   async created(order, context) {
     const message = context.getMessage()
     await context.getProducer().send({

@@ -20,6 +20,9 @@
  *     clientKafka  Nest's own ClientKafka (producerOnlyMode) on the `kafkajs` alias,
  *   and every message comes back exactly once and unchanged (read with the real kafkajs), the app
  *   closing its producers on app.close() and exiting on its own;
+ * - the same app runs a Transport.KAFKA microservice (Nest's ServerKafka, one @MessagePattern
+ *   handler) on the alias, and a ClientKafka (request/reply, not producerOnlyMode) gets its answer
+ *   to subscribeToResponseOf() + send(); both close and the app still exits on its own;
  * - the app type-checks against the installed types of kafka-napi and kafka-napi/nestjs: one
  *   `tsc --strict` run (module/moduleResolution nodenext, experimentalDecorators,
  *   emitDecoratorMetadata, no skipLibCheck) over the app (CommonJS .ts) and an ESM .mts importing
@@ -62,10 +65,19 @@ const KAFKA_TIMEOUT_MS = 30 * 1000
 // The app: the three wirings in one module; sends, closes, reports what it sent and which
 // native module it loaded. PROOF_TOPIC and PROOF_MESSAGES come from this script.
 const MAIN_TS = `import 'reflect-metadata'
-import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common'
+import { Controller, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
-import { ClientKafka, ClientsModule, Transport } from '@nestjs/microservices'
-import { lastValueFrom } from 'rxjs'
+import {
+  ClientKafka,
+  ClientsModule,
+  Ctx,
+  KafkaContext,
+  MessagePattern,
+  MicroserviceOptions,
+  Payload,
+  Transport,
+} from '@nestjs/microservices'
+import { lastValueFrom, timeout } from 'rxjs'
 import { Kafka, Producer, RecordMetadata } from 'kafka-napi'
 import { InjectProducer, KafkaProducerModule } from 'kafka-napi/nestjs'
 
@@ -75,6 +87,9 @@ type ProofMessage = { key: string; value: string }
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',')
 const topic = process.env.PROOF_TOPIC ?? 'install-proof'
 const messages: Record<Wiring, ProofMessage[]> = JSON.parse(process.env.PROOF_MESSAGES ?? '{}')
+const rpcTopic = process.env.PROOF_RPC_TOPIC ?? 'install-proof-rpc' // and its reply topic, rpcTopic + '.reply'
+type Question = { n: number }
+type Answer = { doubled: number; topic: string; partition: number }
 
 @Injectable()
 class Senders implements OnApplicationShutdown {
@@ -125,6 +140,62 @@ class Senders implements OnApplicationShutdown {
 })
 class AppModule {}
 
+// Request/reply: a Transport.KAFKA microservice (ServerKafka) and a ClientKafka asking it.
+@Controller()
+class RpcController {
+  @MessagePattern(rpcTopic)
+  double(@Payload() question: Question, @Ctx() context: KafkaContext): Answer {
+    return { doubled: question.n * 2, topic: context.getTopic(), partition: context.getPartition() }
+  }
+}
+
+@Module({ controllers: [RpcController] })
+class RpcServerModule {}
+
+@Module({
+  imports: [
+    ClientsModule.register([
+      {
+        name: 'RPC_CLIENT',
+        transport: Transport.KAFKA,
+        options: {
+          client: { clientId: 'proof-rpc-client', brokers },
+          consumer: { groupId: rpcTopic + '-caller' },
+          subscribe: { fromBeginning: true }, // a reply written before the reply consumer looked up 'latest' still comes
+        },
+      },
+    ]),
+  ],
+})
+class RpcClientModule {}
+
+async function requestReply(): Promise<Answer> {
+  const logger: ('error' | 'warn')[] = ['error', 'warn']
+  const server = await NestFactory.createMicroservice<MicroserviceOptions>(RpcServerModule, {
+    transport: Transport.KAFKA,
+    options: {
+      client: { clientId: 'proof-rpc-server', brokers },
+      consumer: { groupId: rpcTopic + '-handler' },
+      subscribe: { fromBeginning: true },
+    },
+    logger,
+  })
+  await server.listen()
+  try {
+    const caller = await NestFactory.createApplicationContext(RpcClientModule, { logger })
+    try {
+      const client = caller.get<ClientKafka>('RPC_CLIENT')
+      client.subscribeToResponseOf(rpcTopic)
+      await client.connect()
+      return await lastValueFrom(client.send<Answer, Question>(rpcTopic, { n: 21 }).pipe(timeout(30000)))
+    } finally {
+      await caller.close() // ClientsModule closes the ClientKafka (its producer and reply consumer)
+    }
+  } finally {
+    await server.close()
+  }
+}
+
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] })
   try {
@@ -132,6 +203,9 @@ async function main(): Promise<void> {
   } finally {
     await app.close()
   }
+  const started = Date.now()
+  const answer = await requestReply()
+  console.log('PROOF_RPC ' + JSON.stringify({ answer, ms: Date.now() - started }))
   const natives = Object.keys(require.cache).filter((file) => file.endsWith('.node'))
   console.log('PROOF_NATIVE ' + JSON.stringify(natives))
 }
@@ -267,8 +341,8 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-/** Creates the run's topic (1 partition) with the real kafkajs, so no send races its creation. */
-async function createTopic(kafkajs, topic) {
+/** Creates the run's topics (1 partition each) with the real kafkajs, so no send races their creation. */
+async function createTopics(kafkajs, topics) {
   const admin = new kafkajs.Kafka({
     clientId: 'install-proof-admin',
     brokers: BROKERS,
@@ -276,7 +350,10 @@ async function createTopic(kafkajs, topic) {
   }).admin()
   await admin.connect()
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] })
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    })
   } finally {
     await admin.disconnect()
   }
@@ -441,8 +518,10 @@ async function main() {
       value: `${wiring} #${i} of run ${runId}`,
     }))
   }
-  await withTimeout(createTopic(kafkajs, topic), KAFKA_TIMEOUT_MS, `creating topic ${topic}`).catch((e) =>
-    fail(e.message),
+  const rpcTopic = `${topic}-rpc` // request/reply: ClientKafka -> ServerKafka, answered on `${rpcTopic}.reply`
+  const topics = [topic, rpcTopic, `${rpcTopic}.reply`]
+  await withTimeout(createTopics(kafkajs, topics), KAFKA_TIMEOUT_MS, `creating topics ${topics.join(', ')}`).catch(
+    (e) => fail(e.message),
   )
   const app = run(process.execPath, ['dist/main.js'], {
     cwd: appDir,
@@ -450,6 +529,7 @@ async function main() {
       ...process.env,
       KAFKA_BROKERS: BROKERS.join(','),
       PROOF_TOPIC: topic,
+      PROOF_RPC_TOPIC: rpcTopic,
       PROOF_MESSAGES: JSON.stringify(expected),
     },
     timeoutMs: APP_TIMEOUT_MS,
@@ -460,6 +540,13 @@ async function main() {
     return line ? JSON.parse(line.slice(tag.length + 1)) : null
   }
   const sent = reported('PROOF_SENT')
+  const rpc = reported('PROOF_RPC')
+  const expectedAnswer = { doubled: 42, topic: rpcTopic, partition: 0 }
+  if (app.ok && (!rpc || JSON.stringify(rpc.answer) !== JSON.stringify(expectedAnswer))) {
+    problems.push(
+      `ClientKafka send() to the ServerKafka microservice answered ${rpc ? JSON.stringify(rpc.answer) : 'nothing'}, not ${JSON.stringify(expectedAnswer)}:\n${app.output}`,
+    )
+  }
   const natives = reported('PROOF_NATIVE') || []
   const platformBinary = path.join(nodeModules, `kafka-napi-${PLATFORM}`, `kafka-napi.${PLATFORM}.node`)
   if (app.ok && (natives.length !== 1 || fs.realpathSync(natives[0]) !== fs.realpathSync(platformBinary))) {
@@ -494,6 +581,9 @@ async function main() {
   )
   log(
     `  sent (delivery reports): ${sentCounts}; the app ${app.ok ? 'closed and exited on its own' : 'FAILED'} in ${app.seconds.toFixed(1)} s`,
+  )
+  log(
+    `  request/reply (ServerKafka @MessagePattern <- ClientKafka subscribeToResponseOf + send()): ${rpc ? `${JSON.stringify(rpc.answer)}, both started, answered and closed in ${(rpc.ms / 1000).toFixed(1)} s` : 'nothing reported'}`,
   )
   log(
     `  read back from ${topic} (exactly once, unchanged): ${WIRINGS.map((w) => `${w} ${perWiring[w]}/${MESSAGES_PER_WIRING}`).join(', ')} (${readBack.read.length} read, ${readBack.stored} stored)`,
