@@ -262,7 +262,7 @@ class Producer {
       const v = this._validate(batch)
       this._checkCanSend()
       const profile = this._profiles.id(v.acks, v.timeout, v.compression)
-      const wait = this._admission.room()
+      const wait = this._admission.room(v.topicMessages)
       if (wait !== null)
         return wait
           .then(() => {
@@ -328,7 +328,7 @@ class Producer {
       // The producer may have been disconnected while the metadata was loading.
       this._checkCanSend()
     }
-    const wait = this._admission.room()
+    const wait = this._admission.room(v.topicMessages)
     if (wait !== null) {
       await wait
       this._checkCanSend()

@@ -485,3 +485,60 @@ test('if the partial write cannot be cut off either, the next record still start
   expect(corruption).toEqual([expect.objectContaining({ what: 'a corrupt line' })])
   await log.close()
 })
+
+test('maxEnqueueBytes is a hard bound: waiting sends are let in one by one, in call order, as room frees', async () => {
+  const limit = 10000
+  const p = await connected({ queueBufferingMaxMessages: 5, maxEnqueueBytes: limit, maxBlockMs: 20000 })
+  try {
+    await p.send({ topic: 't', messages: [{ value: 'warm' }] })
+    mock.brokerDown(1)
+    // Packed size of a send of n messages of 100 bytes to 't': 13 + n * (28 + 100).
+    const small = Array.from({ length: 20 }, () => ({ value: Buffer.alloc(100, 's') })) // 2,573 bytes
+    const big = Array.from({ length: 100 }, () => ({ value: Buffer.alloc(100, 'b') })) // 12,813 bytes
+    const native = p._native
+    const samples = []
+    const sample = () => samples.push(native.enqueueBacklogBytes())
+    const timer = setInterval(sample, 1)
+    const sends = []
+    for (let i = 0; i < 8; i++) sends.push(p.send({ topic: 't', messages: small }))
+    // Larger than the bound: let in only once the backlog is empty, so it cannot wait forever.
+    sends.push(p.send({ topic: 't', messages: big }))
+    await new Promise((r) => setImmediate(r))
+    let results
+    try {
+      sample()
+      // Three fit (7,719 bytes); the fourth would pass the bound, so it and the rest wait.
+      expect(native.enqueueBacklogBytes()).toBe(3 * 2573)
+      await new Promise((r) => setTimeout(r, 200))
+      expect(native.enqueueBacklogBytes()).toBe(3 * 2573)
+    } finally {
+      mock.brokerUp(1)
+      results = await Promise.all(sends)
+      clearInterval(timer)
+    }
+    const over = samples.filter((b) => b > limit && b !== 12813)
+    expect(over).toEqual([])
+    expect(Math.max(...samples)).toBeGreaterThan(2 * 2573) // several were in at once
+    // Call order (FIFO): each send's messages come after the previous send's.
+    const offsets = results.map(([r]) => Number(r.baseOffset))
+    expect(offsets).toEqual(offsets.map((_, i) => Number(results[0][0].baseOffset) + i * 20))
+  } finally {
+    await p.disconnect()
+  }
+})
+
+test('the admission step counts a send at exactly its packed size (what the enqueue path copies)', () => {
+  const { packedSize } = require('../../lib/producer/admission')
+  const { packSend } = require('../../lib/producer/route')
+  const { Packer } = require('../../lib/pack')
+  const topicMessages = [
+    {
+      topic: 'tópico',
+      messages: [{ key: 'k€', value: Buffer.alloc(7), headers: { h: ['a', Buffer.alloc(3)], n: null } }],
+    },
+    { topic: 't', messages: [{ value: 'plain' }, { key: new Uint8Array(5), value: null, headers: { x: undefined } }] },
+    { topic: 'tópico', messages: [{ value: '\u{1F600}' }] },
+  ]
+  const { packed } = packSend(new Packer(), topicMessages, null, null)
+  expect(packedSize(topicMessages)).toBe(packed.length)
+})
