@@ -146,7 +146,9 @@ function nestMarkdown({ plan, results }) {
   const cols = [js, napi].filter(Boolean)
   const ratio = (a, b, higherIsBetter) => {
     if (!a || !b || a.error || b.error) return '—'
-    return higherIsBetter ? `${(b / a).toFixed(2)}×` : `${(a / b).toFixed(2)}× faster`
+    if (higherIsBetter) return `${(b / a).toFixed(2)}×`
+    // A time: how many times faster kafka-napi is, or slower when it is.
+    return b <= a ? `${(a / b).toFixed(2)}× faster` : `${(b / a).toFixed(2)}× slower`
   }
   const rows = [
     ['request/reply, sequential: round trips/s', (r) => int(r.sequential.perSec), (r) => r.sequential.perSec, true],
