@@ -393,3 +393,30 @@ impl NativeProducer {
 
 #[cfg(test)]
 mod wire_tests;
+
+#[cfg(test)]
+mod lock_tests {
+  use super::lock;
+  use std::sync::{Arc, Mutex};
+
+  /// A holder that panicked poisons the mutex; `lock` still hands out the guard (and the data the
+  /// holder left), so a queue or client list is never lost to one panic.
+  #[test]
+  fn a_poisoned_mutex_still_yields_its_guard() {
+    let m = Arc::new(Mutex::new(vec![1]));
+    let holder = m.clone();
+    let panicked = std::thread::spawn(move || {
+      let mut g = holder.lock().unwrap();
+      g.push(2);
+      panic!("a holder panics with the lock held (expected in this test)");
+    })
+    .join();
+    assert!(panicked.is_err());
+    assert!(m.is_poisoned());
+    let mut g = lock(&m);
+    assert_eq!(*g, vec![1, 2]);
+    g.push(3);
+    drop(g);
+    assert_eq!(*lock(&m), vec![1, 2, 3]);
+  }
+}
