@@ -131,7 +131,7 @@ export interface ProducerConfig {
   queueBufferingMaxKbytes?: number
   /** kafka-napi: how long a send waits for room when librdkafka's local queue is full (ms; like Java's max.block.ms). Default: the delivery timeout. */
   maxBlockMs?: number
-  /** kafka-napi: bytes of sends the native enqueue path may hold before further sends wait (up to maxBlockMs; default 64 MiB). */
+  /** kafka-napi: bytes the native enqueue path may hold: a send waits (up to maxBlockMs) until the backlog plus its packed size fits; one larger send goes into an empty backlog (default 64 MiB). */
   maxEnqueueBytes?: number
   /** kafka-napi: how long disconnect() waits for in-flight messages (ms, default 30000). */
   disconnectTimeout?: number
