@@ -40,9 +40,52 @@ async function concurrent(app, { n, inflight }) {
 }
 
 /**
+ * Resolves when the counting @EventPattern handler has handled one more `orders.viewed` event:
+ * `arm()` before the emit, then await what it returned. The handler only increments
+ * `OrdersLog.viewed`; a setter on this log instance sees the increment as it happens (no polling,
+ * no change to the app). `restore()` puts the plain property back.
+ */
+function viewedWatch(log) {
+  let value = log.viewed
+  let waiter = null
+  Object.defineProperty(log, 'viewed', {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set: (v) => {
+      value = v
+      if (waiter !== null) {
+        const w = waiter
+        waiter = null
+        w()
+      }
+    },
+  })
+  return {
+    /** The next increment, or a rejection after `ms` (an event never handled must not hang the bench). */
+    arm: (ms = 30000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiter = null
+          reject(new Error(`the @EventPattern handler did not run within ${ms} ms of an emit`))
+        }, ms)
+        waiter = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      }),
+    restore: () => {
+      delete log.viewed
+      log.viewed = value
+    },
+  }
+}
+
+/**
  * The issue's measure: 32 calls each timed with performance.now(), one after another, after
  * `warmup` untimed calls; send() subscribed (it is cold) and awaited to its reply, emit() awaited
- * to its RecordMetadata[]. Resolves every call's time.
+ * to its RecordMetadata[]. And event delivery: emit() until the app's own @EventPattern handler
+ * has handled that event (the app consumes what it emits). Resolves every call's time.
  */
 async function mean32(app, { warmup, calls }) {
   const client = app.get(ORDERS_CLIENT)
@@ -58,7 +101,17 @@ async function mean32(app, { warmup, calls }) {
   }
   const send = await time((i) => request(client, i))
   const emit = await time((i) => lastValueFrom(client.emit(TOPICS.viewed, { id: `m-${i}` })))
-  return { send, emit }
+  const watch = viewedWatch(app.get(OrdersLog))
+  try {
+    const event = await time(async (i) => {
+      const handled = watch.arm()
+      await lastValueFrom(client.emit(TOPICS.viewed, { id: `d-${i}` }))
+      await handled
+    })
+    return { send, emit, event }
+  } finally {
+    watch.restore()
+  }
 }
 
 /**

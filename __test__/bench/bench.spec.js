@@ -124,6 +124,7 @@ describe('npm run bench --quick', () => {
       'request/reply, sequential: round trips/s',
       'send() mean of 32 calls',
       'emit() mean of 32 calls',
+      'event delivery, emit() until its @EventPattern handler ran',
       'events handled/s',
     ])
       expect(section).toContain(`| ${measure}`)
@@ -133,6 +134,9 @@ describe('npm run bench --quick', () => {
       expect(r.rounds).toBe(1)
       expect(r.sequential.p50).toBeGreaterThan(0)
       expect(r.mean32.sendMeans).toHaveLength(1)
+      // Event delivery: every call awaits its emit() and then its handler.
+      expect(r.mean32.eventMeans).toHaveLength(1)
+      expect(r.mean32.event).toBeGreaterThan(0)
     }
   })
 
