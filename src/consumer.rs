@@ -256,7 +256,7 @@ impl NativeConsumer {
   /// assigned yet starts there when it is assigned.
   #[napi]
   pub fn seek(&self, topic: String, partition: i32, offset: i64) {
-    lock(&self.state).seeks.push((topic, partition, offset));
+    lock(&self.state).push_seek(topic, partition, offset);
   }
 
   /// Pauses fetching from `partitions` of `topic` (every partition when absent), now and after

@@ -33,6 +33,8 @@ pub const NO_TOPIC: u16 = 0xFFFF;
 pub struct ChunkWriter {
   pub buf: Vec<u8>,
   topics: HashMap<String, u16>,
+  /// The topic of the last message and its index: most messages repeat it (no hashing then).
+  last_topic: Option<(String, u16)>,
   /// Messages written so far.
   pub messages: usize,
 }
@@ -78,13 +80,20 @@ impl ChunkWriter {
 
   /// The chunk index of `topic`, writing its topic record the first time.
   pub fn topic(&mut self, topic: &str) -> u16 {
-    if let Some(i) = self.topics.get(topic) {
-      return *i;
+    if let Some((last, i)) = &self.last_topic {
+      if last == topic {
+        return *i;
+      }
+    }
+    if let Some(&i) = self.topics.get(topic) {
+      self.last_topic = Some((topic.to_string(), i));
+      return i;
     }
     let i = self.topics.len() as u16;
     self.buf.push(TAG_TOPIC);
     self.str16(topic);
     self.topics.insert(topic.to_string(), i);
+    self.last_topic = Some((topic.to_string(), i));
     i
   }
 

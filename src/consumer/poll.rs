@@ -15,7 +15,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use super::chunk::{ChunkWriter, MessageView};
-use super::rebalance::{ConsumerCtx, GroupEvent, GroupState};
+use super::rebalance::{ConsumerCtx, GroupEvent, GroupState, Pending};
 use crate::error::code_parts;
 use crate::producer::lock;
 
@@ -31,7 +31,10 @@ pub struct Bounds {
 }
 
 /// Moves the group events recorded by the rebalance callback into the chunk.
-fn drain_events(state: &Mutex<GroupState>, w: &mut ChunkWriter) {
+fn drain_events(state: &Mutex<GroupState>, pending: &Pending, w: &mut ChunkWriter) {
+  if !Pending::take(&pending.events) {
+    return;
+  }
   let events = std::mem::take(&mut lock(state).events);
   for e in events {
     match e {
@@ -43,7 +46,10 @@ fn drain_events(state: &Mutex<GroupState>, w: &mut ChunkWriter) {
 }
 
 /// Applies the seeks JS asked for since the last poll; each is acknowledged by a seeked record.
-fn apply_seeks(c: &BaseConsumer<ConsumerCtx>, state: &Mutex<GroupState>, w: &mut ChunkWriter) {
+fn apply_seeks(c: &BaseConsumer<ConsumerCtx>, state: &Mutex<GroupState>, pending: &Pending, w: &mut ChunkWriter) {
+  if !Pending::take(&pending.seeks) {
+    return;
+  }
   let seeks = std::mem::take(&mut lock(state).seeks);
   for (topic, partition, offset) in seeks {
     let assigned = lock(state).assigned.contains(&(topic.clone(), partition));
@@ -77,8 +83,9 @@ fn error_record(w: &mut ChunkWriter, err: &KafkaError, at: Option<(&str, i32)>) 
 pub fn poll_chunk(c: &BaseConsumer<ConsumerCtx>, state: &Mutex<GroupState>, closed: &AtomicBool, b: &Bounds) -> Vec<u8> {
   let mut w = ChunkWriter::default();
   let deadline = Instant::now() + b.wait;
+  let pending = lock(state).pending.clone();
   loop {
-    apply_seeks(c, state, &mut w);
+    apply_seeks(c, state, &pending, &mut w);
     if closed.load(Ordering::Acquire) {
       break;
     }
@@ -88,7 +95,7 @@ pub fn poll_chunk(c: &BaseConsumer<ConsumerCtx>, state: &Mutex<GroupState>, clos
       Duration::ZERO
     };
     let polled = c.poll(timeout);
-    drain_events(state, &mut w);
+    drain_events(state, &pending, &mut w);
     match polled {
       Some(Ok(m)) => {
         w.message(&MessageView::of(&m));

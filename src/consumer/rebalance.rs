@@ -24,6 +24,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::CStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -51,13 +52,15 @@ pub enum GroupEvent {
 
 #[derive(Default)]
 pub struct GroupState {
+  /// Written through [`GroupState::push_event`] only (it raises `pending.events`).
   pub events: Vec<GroupEvent>,
   /// Topics subscribed with `fromBeginning`.
   pub from_beginning: HashSet<String>,
   /// Topics paused as a whole, and single paused partitions.
   pub paused_topics: HashSet<String>,
   pub paused: HashSet<(String, i32)>,
-  /// Seeks asked by JS, applied by the poll thread in order with the fetched messages.
+  /// Seeks asked by JS, applied by the poll thread in order with the fetched messages. Written
+  /// through [`GroupState::push_seek`] only (it raises `pending.seeks`).
   pub seeks: Vec<(String, i32, i64)>,
   /// Seeks of partitions not assigned when applied: they take effect at assignment.
   pub parked_seeks: HashMap<(String, i32), i64>,
@@ -70,9 +73,37 @@ pub struct GroupState {
   pub revoke_wait: Duration,
   /// Closing: nothing waits for JS any more.
   pub closing: bool,
+  /// Raised when `events` or `seeks` get an entry, so that the poll thread takes this lock only
+  /// when there is something to take (it checks after every message otherwise).
+  pub pending: Arc<Pending>,
+}
+
+/// Whether [`GroupState::events`] / [`GroupState::seeks`] may hold entries: set (Release) after a
+/// push under the state's lock, cleared (swap, Acquire) by the poll thread before it takes them.
+#[derive(Default)]
+pub struct Pending {
+  pub events: AtomicBool,
+  pub seeks: AtomicBool,
+}
+
+impl Pending {
+  /// True when `flag` was raised since the last call (and lowers it).
+  pub fn take(flag: &AtomicBool) -> bool {
+    flag.load(Ordering::Relaxed) && flag.swap(false, Ordering::AcqRel)
+  }
 }
 
 impl GroupState {
+  pub fn push_event(&mut self, e: GroupEvent) {
+    self.events.push(e);
+    self.pending.events.store(true, Ordering::Release);
+  }
+
+  pub fn push_seek(&mut self, topic: String, partition: i32, offset: i64) {
+    self.seeks.push((topic, partition, offset));
+    self.pending.seeks.store(true, Ordering::Release);
+  }
+
   pub fn is_paused(&self, topic: &str, partition: i32) -> bool {
     self.paused_topics.contains(topic) || self.paused.contains(&(topic.to_string(), partition))
   }
@@ -80,7 +111,7 @@ impl GroupState {
   pub fn error(&mut self, err: &KafkaError) {
     let code = err.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Fail);
     let (code, name, _) = code_parts(code);
-    self.events.push(GroupEvent::Error {
+    self.push_event(GroupEvent::Error {
       code,
       name,
       message: err.to_string(),
@@ -212,7 +243,7 @@ impl ConsumerCtx {
       }
     }
     s.assigned.extend(list.iter().cloned());
-    s.events.push(GroupEvent::Assign {
+    s.push_event(GroupEvent::Assign {
       member_id: member_id(c),
       partitions: list,
     });
@@ -257,7 +288,7 @@ impl ConsumerCtx {
     for k in &list {
       s.assigned.remove(k);
     }
-    s.events.push(GroupEvent::Revoke(list));
+    s.push_event(GroupEvent::Revoke(list));
   }
 }
 
@@ -273,7 +304,7 @@ impl ConsumerContext for ConsumerCtx {
         let list: Partitions = s.assigned.drain().collect();
         s.error(&KafkaError::Rebalance(other.into()));
         if !list.is_empty() {
-          s.events.push(GroupEvent::Revoke(list));
+          s.push_event(GroupEvent::Revoke(list));
         }
       }
     }
