@@ -311,7 +311,7 @@ test('a second process is refused with a clear error; a dead owner’s lock is t
   expect(new FailureLog({ path: file }).entries().map((e) => e.value.toString())).toEqual(['mine', 'theirs'])
 })
 
-test('the failure is reported only after its record is durable; a sink that fails or hangs still lets it through', async () => {
+test('the failure is reported only after its record is durable; a sink that fails, hangs or throws still lets it through', async () => {
   const order = []
   const slowSink = {
     record: (r) =>
@@ -337,9 +337,22 @@ test('the failure is reported only after its record is durable; a sink that fail
   }
   const broken = { record: () => Promise.reject(new Error('db down')) }
   const hanging = { record: () => new Promise(() => {}) }
+  const throwing = {
+    record: () => {
+      throw new Error('sink threw')
+    },
+  }
+  const throwingBatch = {
+    record: () => Promise.resolve(), // not used: recordBatch is preferred when present
+    recordBatch: () => {
+      throw new Error('batch sink threw')
+    },
+  }
   for (const [sink, message] of [
     [broken, 'db down'],
     [hanging, 'did not confirm the record within 100 ms'],
+    [throwing, 'sink threw'],
+    [throwingBatch, 'batch sink threw'],
   ]) {
     const reports = []
     const q = await connected({ failureLog: sink, failureLogTimeout: 100, onDeliveryFailure: (r) => reports.push(r) })
