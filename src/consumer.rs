@@ -2,6 +2,7 @@
 //! [`NativeConsumer`]. Each step has its own file:
 //!
 //! - [`poll`]: one blocking poll on a tokio blocking thread fills one chunk.
+//! - [`fetch`]: the queue fetched messages are routed to, taken in batches.
 //! - [`chunk`]: the chunk's wire format (messages, rebalances, errors, applied seeks, in order).
 //! - [`rebalance`]: the rebalance callback and the state it shares (pauses, seeks, fromBeginning).
 //! - [`offsets`]: storing offsets of handled messages and committing them.
@@ -24,6 +25,7 @@
 //! offsets first (when asked to).
 
 mod chunk;
+mod fetch;
 mod group;
 mod offsets;
 mod poll;
@@ -47,7 +49,7 @@ pub use group::{GroupDescription, GroupMember};
 use poll::{poll_chunk, Bounds};
 use rebalance::{tpl_of, ConsumerCtx, GroupState};
 
-type Inner = BaseConsumer<ConsumerCtx>;
+type Inner = fetch::Consumer;
 
 /// A librdkafka group consumer with kafkajs-free inputs and outputs.
 #[napi]
@@ -112,14 +114,15 @@ impl NativeConsumer {
       sink: sink.clone(),
       state: state.clone(),
       idle: idle.clone(),
+      fetch_queue: Default::default(),
     };
     let cfg = client_config(&base, &[])?;
-    let inner: Inner = cfg.create_with_context(ctx).map_err(|e| match NativeError::from(e) {
+    let base: BaseConsumer<ConsumerCtx> = cfg.create_with_context(ctx).map_err(|e| match NativeError::from(e) {
       NativeError::Config(m) => NativeError::Config(redact(&m, &base)),
       other => other,
     })?;
     Ok(NativeConsumer {
-      consumer: Mutex::new(Some(Arc::new(inner))),
+      consumer: Mutex::new(Some(Arc::new(fetch::Consumer::new(base)))),
       state,
       idle,
       sink,
@@ -335,6 +338,9 @@ impl NativeConsumer {
     lock(&self.state).closing = true;
     self.idle.notify_all();
     let inner = lock(&self.consumer).take();
+    if let Some(f) = inner.as_ref().and_then(|c| c.fetch.as_ref()) {
+      f.waker().signal();
+    }
     let polling = self.polling.clone();
     env.spawn_future(async move {
       tokio::task::spawn_blocking(move || {

@@ -17,6 +17,9 @@
 
 use std::collections::HashMap;
 
+use std::ffi::CStr;
+
+use rdkafka::bindings as rd;
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 
 pub const TAG_TOPIC: u8 = 0;
@@ -49,7 +52,7 @@ pub struct MessageView<'a> {
   pub timestamp: i64,
   pub key: Option<&'a [u8]>,
   pub value: Option<&'a [u8]>,
-  pub headers: Vec<(&'a str, Option<&'a [u8]>)>,
+  pub headers: Vec<(&'a [u8], Option<&'a [u8]>)>,
 }
 
 impl<'a> MessageView<'a> {
@@ -59,7 +62,7 @@ impl<'a> MessageView<'a> {
       Timestamp::CreateTime(t) => (1, t),
       Timestamp::LogAppendTime(t) => (2, t),
     };
-    let headers = m.headers().map(|h| h.iter().map(|h| (h.key, h.value)).collect()).unwrap_or_default();
+    let headers = m.headers().map(|h| h.iter().map(|h| (h.key.as_bytes(), h.value)).collect()).unwrap_or_default();
     MessageView {
       topic: m.topic(),
       partition: m.partition(),
@@ -70,6 +73,57 @@ impl<'a> MessageView<'a> {
       value: m.payload(),
       headers,
     }
+  }
+
+  /// A view of a message taken from librdkafka in a batch (see [`super::fetch`]).
+  ///
+  /// # Safety
+  /// `m` is a message librdkafka returned without an error, not yet destroyed; the view borrows it.
+  pub unsafe fn raw(m: &'a rd::rd_kafka_message_t) -> MessageView<'a> {
+    // SAFETY (all): fields of a live message, as librdkafka documents them.
+    unsafe {
+      let topic = CStr::from_ptr(rd::rd_kafka_topic_name(m.rkt)).to_str().unwrap_or_default();
+      let mut kind = rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+      let ts = rd::rd_kafka_message_timestamp(m, &mut kind);
+      let (timestamp_type, timestamp) = match kind {
+        rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_CREATE_TIME => (1, ts),
+        rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME => (2, ts),
+        _ => (0, -1),
+      };
+      let mut headers = Vec::new();
+      let mut hdrs: *mut rd::rd_kafka_headers_t = std::ptr::null_mut();
+      if rd::rd_kafka_message_headers(m, &mut hdrs) == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        for i in 0..rd::rd_kafka_header_cnt(hdrs) {
+          let (mut name, mut value, mut size) = (std::ptr::null(), std::ptr::null(), 0usize);
+          if rd::rd_kafka_header_get_all(hdrs, i, &mut name, &mut value, &mut size) == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            headers.push((CStr::from_ptr(name).to_bytes(), slice(value, size)));
+          }
+        }
+      }
+      MessageView {
+        topic,
+        partition: m.partition,
+        offset: m.offset,
+        timestamp_type,
+        timestamp,
+        key: slice(m.key, m.key_len),
+        value: slice(m.payload, m.len),
+        headers,
+      }
+    }
+  }
+}
+
+/// The bytes at `p` (None when null).
+///
+/// # Safety
+/// `p` is null or points to `len` readable bytes that outlive `'a`.
+unsafe fn slice<'a>(p: *const std::ffi::c_void, len: usize) -> Option<&'a [u8]> {
+  if p.is_null() {
+    None
+  } else {
+    // SAFETY: see above.
+    Some(unsafe { std::slice::from_raw_parts(p as *const u8, len) })
   }
 }
 
@@ -98,7 +152,11 @@ impl ChunkWriter {
   }
 
   fn str16(&mut self, s: &str) {
-    let bytes = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
+    self.bytes16(s.as_bytes());
+  }
+
+  fn bytes16(&mut self, bytes: &[u8]) {
+    let bytes = &bytes[..bytes.len().min(u16::MAX as usize)];
     self.buf.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
     self.buf.extend_from_slice(bytes);
   }
@@ -126,7 +184,7 @@ impl ChunkWriter {
     let n = m.headers.len().min(u16::MAX as usize);
     self.buf.extend_from_slice(&(n as u16).to_le_bytes());
     for (k, v) in m.headers.iter().take(n) {
-      self.str16(k);
+      self.bytes16(k);
       self.bytes32(*v);
     }
     self.messages += 1;
@@ -198,7 +256,7 @@ mod tests {
       timestamp: 1000,
       key: None,
       value: Some(b"v"),
-      headers: vec![("h", Some(b"x")), ("n", None)],
+      headers: vec![(&b"h"[..], Some(&b"x"[..])), (&b"n"[..], None)],
     });
     let mut want = vec![TAG_TOPIC, 1, 0, b't', TAG_MESSAGE, 0, 0, 2, 0, 0, 0];
     want.extend_from_slice(&7i64.to_le_bytes());

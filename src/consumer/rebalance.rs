@@ -24,7 +24,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::CStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -137,6 +137,9 @@ pub struct ConsumerCtx {
   pub state: Arc<Mutex<GroupState>>,
   /// Signalled when JS stops being busy (see [`GroupState::busy`]).
   pub idle: Arc<Condvar>,
+  /// The queue assigned partitions are forwarded to (see [`super::fetch`]); null until the
+  /// consumer exists and once it is being destroyed.
+  pub fetch_queue: AtomicPtr<rd::rd_kafka_queue_t>,
 }
 
 impl ClientContext for ConsumerCtx {
@@ -228,6 +231,7 @@ impl ConsumerCtx {
       // librdkafka falls back to the committed offset, else `auto.offset.reset`.
       lock(&self.state).error(&e);
     }
+    super::fetch::route(c.client().native_ptr(), &self.fetch_queue, &list);
     let assigned = match c.rebalance_protocol() {
       RebalanceProtocol::Cooperative => c.incremental_assign(tpl),
       _ => c.assign(tpl),
