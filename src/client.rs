@@ -19,7 +19,7 @@ use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::bindings as rd;
 use rdkafka::producer::{BaseProducer, Producer};
@@ -34,6 +34,8 @@ type Inner = BaseProducer<Context>;
 /// Upper bound of queue events served per `serve` call, so a flood of reports cannot hold the
 /// JS thread indefinitely; whatever is left wakes it again.
 const MAX_EVENTS_PER_SERVE: usize = 4096;
+/// How long one wake-up of the JS thread may spend serving delivery reports (see [`Client::serve`]).
+pub const SERVE_BUDGET: Duration = Duration::from_millis(1);
 
 enum Poller {
   /// The JS thread polls when woken (the default).
@@ -123,15 +125,21 @@ impl Client {
     }
   }
 
-  /// Runs the callbacks of everything on the main queue (delivery reports, client errors).
-  /// Called on the JS thread; a client with a polling thread has nothing to do here.
-  pub fn serve(&self) {
+  /// Runs the callbacks of what is on the main queue (delivery reports, client errors), until it
+  /// is empty or `deadline` has passed. Called on the JS thread; a client with a polling thread has
+  /// nothing to do here. One queue event can hold a whole batch's reports (a thousand messages
+  /// take about a millisecond), so the time is checked after each event: the event loop gets a
+  /// turn between slices, and what is left wakes the JS thread again.
+  pub fn serve(&self, deadline: Instant) {
     let mut served = 0;
     while served < MAX_EVENTS_PER_SERVE && self.queued() > 0 {
       self.inner.poll(Duration::ZERO);
       served += 1;
+      if Instant::now() >= deadline {
+        break;
+      }
     }
-    if served == MAX_EVENTS_PER_SERVE && self.queued() > 0 {
+    if self.queued() > 0 {
       if let Poller::JsThread { notify, .. } = self.poller {
         // SAFETY: the leaked Arc lives until Drop.
         unsafe { (*notify).wake() };

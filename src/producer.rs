@@ -52,7 +52,7 @@ use rdkafka::producer::{BaseProducer, Producer, PurgeConfig};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
 
-use crate::client::Client;
+use crate::client::{Client, SERVE_BUDGET};
 use crate::config::{client_config, is_secret, redact};
 #[cfg(doc)]
 use crate::delivery::Pending;
@@ -287,7 +287,8 @@ impl NativeProducer {
   #[napi]
   pub fn take_completions(&self) -> Buffer {
     let clients = self.all_clients();
-    let done = self.completions.take(|| clients.iter().for_each(|c| c.serve()));
+    let deadline = Instant::now() + SERVE_BUDGET;
+    let done = self.completions.take(|| clients.iter().for_each(|c| c.serve(deadline)));
     let mut out = Vec::with_capacity(done.len() * 32);
     for (id, outcome) in done {
       write_completion(&mut out, id, outcome);

@@ -8,6 +8,13 @@ const { Packer, int64String } = require('../pack')
 
 const FAILED = 0xffffffff
 /**
+ * Finished sends are settled in slices of about this many messages per turn of the event loop
+ * (at least one send per turn). Each settled send resumes its caller, whose continuation often
+ * packs the next send of the same size within the same turn: four 1,000-message sends settled
+ * together held the loop for 6-9 ms. The rest follow in the next turns (setImmediate), in order.
+ */
+const SETTLE_PER_TURN = 1000
+/**
  * The JS half of the send path: one Promise per send, settled in bulk when the native core says
  * sends have finished (one wake-up per burst, one `takeCompletions()` call per wake-up).
  *
@@ -28,16 +35,20 @@ class SendTracker {
     this.packer = new Packer()
     this.queuedMeta = []
     this.flushQueued = () => this.flush()
+    /** Finished sends not settled yet (flat: id, error, parts), from `readyAt` on. */
+    this.ready = []
+    this.readyAt = 0
+    this.settleLater = null
     /** Told the enqueue backlog (bytes) after each native send: the admission step reads it. */
     this.onBacklog = () => {}
     native.setCompletionListener(() => this.drain())
   }
 
   /** A send just written by `packer` (`finish()`'s { offset, length }). */
-  send(profile, { offset, length }) {
+  send(profile, { offset, length, count }) {
     const id = this.nextId
     this.nextId = (this.nextId + 1) >>> 0
-    const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }))
+    const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, count }))
     if (this.queuedMeta.length === 0) queueMicrotask(this.flushQueued)
     this.queuedMeta.push(profile, id, offset, length)
     if (this.keepAlive === null) this.keepAlive = setInterval(() => {}, 1 << 30)
@@ -69,7 +80,7 @@ class SendTracker {
     else p.resolve(parts)
   }
 
-  /** Settles every finished send (buffer layout: `write_completion` in src/producer.rs). */
+  /** Takes every finished send (buffer layout: `write_completion` in src/producer.rs) and settles a slice of them. */
   drain() {
     const b = this.native.takeCompletions()
     let o = 0
@@ -94,7 +105,32 @@ class SendTracker {
           }
         }
       }
-      this.settle(id, error === null ? null : new Error(error), parts)
+      this.ready.push(id, error === null ? null : new Error(error), parts)
+    }
+    this.settleReady(SETTLE_PER_TURN)
+  }
+
+  /** Settles finished sends, in order, until about `budget` messages; schedules the rest. */
+  settleReady(budget) {
+    const ready = this.ready
+    let i = this.readyAt
+    while (i < ready.length && budget > 0) {
+      const p = this.pending.get(ready[i])
+      if (p) budget -= p.count || 1
+      this.settle(ready[i], ready[i + 1], ready[i + 2])
+      i += 3
+    }
+    if (i < ready.length) {
+      this.readyAt = i
+      if (this.settleLater === null) {
+        this.settleLater = setImmediate(() => {
+          this.settleLater = null
+          this.settleReady(SETTLE_PER_TURN)
+        })
+      }
+    } else {
+      this.ready = []
+      this.readyAt = 0
     }
     this.release()
   }
@@ -111,6 +147,10 @@ class SendTracker {
     this.queuedMeta = []
     this.packer.reset()
     this.drain()
+    // Every send that finished is settled as such before the rest are failed.
+    if (this.settleLater !== null) clearImmediate(this.settleLater)
+    this.settleLater = null
+    this.settleReady(Number.POSITIVE_INFINITY)
     for (const p of this.pending.values()) {
       const e = new KafkaJSError('The producer was disconnected before the send completed', { retriable: false })
       // Its messages' fate is unknown: they may have reached the broker.

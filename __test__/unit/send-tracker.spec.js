@@ -1,0 +1,109 @@
+'use strict'
+/*
+ * SendTracker settles finished sends in slices of about 1,000 messages per turn of the event
+ * loop, in order, so that callers resumed by one drain do not all run in one turn; and a
+ * disconnect settles every send that finished as such before it fails the rest.
+ *
+ * The native producer is replaced by a fake that hands back a completion buffer in the layout of
+ * `write_completion` (src/producer/wire.rs): id u32, partition count u32, then per partition
+ * topic u32, partition i32, base offset i64, log-append time i64.
+ */
+const { SendTracker } = require('../../lib/producer/send-tracker')
+
+function completion(ids) {
+  const b = Buffer.alloc(ids.length * 32)
+  ids.forEach((id, i) => {
+    const o = i * 32
+    b.writeUInt32LE(id, o)
+    b.writeUInt32LE(1, o + 4)
+    b.writeUInt32LE(0, o + 8)
+    b.writeInt32LE(0, o + 12)
+    b.writeBigInt64LE(BigInt(id * 1000), o + 16)
+    b.writeBigInt64LE(-1n, o + 24)
+  })
+  return b
+}
+
+function fakeNative() {
+  const native = {
+    next: Buffer.alloc(0),
+    setCompletionListener(fn) {
+      native.wake = fn
+    },
+    send: () => 0,
+    takeCompletions() {
+      const b = native.next
+      native.next = Buffer.alloc(0)
+      return b
+    },
+  }
+  return native
+}
+
+/** Starts `n` sends of `count` messages each; returns their settlement order. */
+function startSends(tracker, n, count) {
+  const settled = []
+  const promises = []
+  for (let i = 0; i < n; i++) {
+    promises.push(
+      tracker.send(0, { offset: 0, length: 0, count }).then(
+        (parts) => settled.push(`ok ${i} ${parts[0].baseOffset}`),
+        (e) => settled.push(`failed ${i} ${e.message}`),
+      ),
+    )
+  }
+  return { settled, all: Promise.all(promises) }
+}
+
+const microtasks = () => new Promise((r) => process.nextTick(r))
+const nextTurn = () => new Promise((r) => setImmediate(r))
+
+describe('SendTracker', () => {
+  test('settles about 1,000 messages of finished sends per turn, in order', async () => {
+    const native = fakeNative()
+    const tracker = new SendTracker(native)
+    const { settled, all } = startSends(tracker, 4, 1000)
+    await microtasks()
+    native.next = completion([0, 1, 2, 3])
+    native.wake()
+    await microtasks()
+    expect(settled).toEqual(['ok 0 0'])
+    await nextTurn()
+    expect(settled).toEqual(['ok 0 0', 'ok 1 1000'])
+    await all
+    expect(settled).toEqual(['ok 0 0', 'ok 1 1000', 'ok 2 2000', 'ok 3 3000'])
+  })
+
+  test('small sends: a thousand of them settle in one turn', async () => {
+    const native = fakeNative()
+    const tracker = new SendTracker(native)
+    const { settled, all } = startSends(tracker, 1500, 1)
+    await microtasks()
+    native.next = completion(Array.from({ length: 1500 }, (_, i) => i))
+    native.wake()
+    await microtasks()
+    expect(settled.length).toBe(1000)
+    await all
+    expect(settled.length).toBe(1500)
+    expect(settled[1499]).toBe(`ok 1499 ${1499 * 1000}`)
+  })
+
+  test('a disconnect settles the sends that finished before it fails the others', async () => {
+    const native = fakeNative()
+    const tracker = new SendTracker(native)
+    const { settled, all } = startSends(tracker, 4, 1000)
+    await microtasks()
+    native.next = completion([0, 1, 2])
+    native.wake()
+    await microtasks()
+    expect(settled).toEqual(['ok 0 0'])
+    tracker.closed()
+    await all
+    expect(settled).toEqual([
+      'ok 0 0',
+      'ok 1 1000',
+      'ok 2 2000',
+      'failed 3 The producer was disconnected before the send completed',
+    ])
+  })
+})
