@@ -36,6 +36,7 @@
 const crypto = require('node:crypto')
 const { Kafka, logLevel } = require('../..')
 const { brokers, createTopic, referenceClient, topicOffsets, uniqueTopic } = require('../helpers/kafka')
+const { committed } = require('../helpers/consumer-harness')
 const { waitFor } = require('../helpers/wait')
 
 const PARTITIONS = 3
@@ -52,17 +53,6 @@ async function produce(topic, messages) {
     for (let i = 0; i < messages.length; i += 30) await p.send({ topic, messages: messages.slice(i, i + 30) })
   } finally {
     await p.disconnect()
-  }
-}
-
-async function committed(groupId, topic) {
-  const admin = referenceClient().admin()
-  await admin.connect()
-  try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] })
-    return Object.fromEntries(entry.partitions.map((p) => [p.partition, p.offset]))
-  } finally {
-    await admin.disconnect()
   }
 }
 
