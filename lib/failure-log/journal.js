@@ -4,9 +4,7 @@
  *
  *   <log>            records, one JSON line each (format.js), only ever appended to, except by
  *                    compaction, which drops the consumed prefix
- *   <log>.consumed   where the unconsumed records start: lines of "<inode> <offset>"; the line
- *                    whose inode is the log's counts (two lines only during a compaction, so a
- *                    crash at any point leaves the right offset for whichever file survived)
+ *   <log>.consumed   where the unconsumed records start (marker.js)
  *   <log>.lock       the owning process (lock.js)
  *   <log>.torn       torn tails and corrupt lines, set aside (never replayed, never lost)
  *
@@ -24,6 +22,7 @@ const fsp = require('node:fs/promises')
 const { performance } = require('node:perf_hooks')
 const { lineOf, parseLines, recordOf } = require('./format')
 const lock = require('./lock')
+const { readOffset, readOffsetSync, writeMarker, syncDir } = require('./marker')
 
 /** A batch is written once it reaches this size, or when encoding it took this long. */
 const BATCH_BYTES = 4 << 20
@@ -287,47 +286,17 @@ class Journal {
     await this.exclusive(() => {})
   }
 
-  // --- the consumed marker -------------------------------------------------------------
-
-  async _ino() {
-    return (await this.fh.stat()).ino
-  }
+  // --- the consumed marker (marker.js) ---------------------------------------------------
 
   /** The offset where unconsumed records start (0 if no marker names this file). */
   async consumedOffset() {
     const { ino, size } = await this.fh.stat()
-    let text = ''
-    try {
-      text = await fsp.readFile(this.markerPath, 'utf8')
-    } catch (e) {
-      if (e.code !== 'ENOENT') throw e
-    }
-    for (const line of text.split('\n')) {
-      const [i, o] = line.trim().split(' ')
-      if (i === String(ino)) {
-        const off = Number(o)
-        // Past the end: the file was compacted or truncated after this marker was written.
-        return Number.isSafeInteger(off) && off >= 0 && off <= size ? off : 0
-      }
-    }
-    return 0
-  }
-
-  async _writeMarker(lines) {
-    const tmp = `${this.markerPath}.tmp`
-    const fh = await fsp.open(tmp, 'w')
-    try {
-      await fh.write(lines.join(''))
-      await fh.datasync()
-    } finally {
-      await fh.close()
-    }
-    await fsp.rename(tmp, this.markerPath)
+    return readOffset(this.markerPath, ino, size)
   }
 
   /** Marks everything before `offset` consumed (durable before it resolves). */
   setConsumed(offset) {
-    return this.exclusive(async () => this._writeMarker([`${await this._ino()} ${offset}\n`]))
+    return this.exclusive(async () => writeMarker(this.markerPath, [`${(await this.fh.stat()).ino} ${offset}\n`]))
   }
 
   /** The file's current size (every append so far that has been written). */
@@ -379,12 +348,12 @@ class Journal {
       } finally {
         await nfh.close()
       }
-      await this._writeMarker([`${ino} ${consumed}\n`, `${nino} 0\n`])
+      await writeMarker(this.markerPath, [`${ino} ${consumed}\n`, `${nino} 0\n`])
       await fsp.rename(tmp, this.path)
       await syncDir(this.path)
       await this.fh.close()
       this.fh = await fsp.open(this.path, 'a')
-      await this._writeMarker([`${nino} 0\n`])
+      await writeMarker(this.markerPath, [`${nino} 0\n`])
     })
   }
 
@@ -400,31 +369,11 @@ class Journal {
   }
 }
 
-async function syncDir(file) {
-  const dir = require('node:path').dirname(file)
-  let fh
-  try {
-    fh = await fsp.open(dir, 'r')
-    await fh.sync()
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic.
-  } finally {
-    if (fh) await fh.close().catch(() => {})
-  }
-}
-
 /** Synchronous read of the unconsumed records (for `entries()`; takes no lock). */
 function readUnconsumedSync(path) {
   if (!fs.existsSync(path)) return { records: [], corrupt: [] }
   const buf = fs.readFileSync(path)
-  const { ino } = fs.statSync(path)
-  let start = 0
-  try {
-    for (const line of fs.readFileSync(`${path}.consumed`, 'utf8').split('\n')) {
-      const [i, o] = line.trim().split(' ')
-      if (i === String(ino) && Number(o) <= buf.length) start = Number(o)
-    }
-  } catch {}
+  const start = readOffsetSync(`${path}.consumed`, fs.statSync(path).ino, buf.length)
   return parseLines(buf.subarray(start), start)
 }
 
