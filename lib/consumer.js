@@ -5,6 +5,8 @@
  * One librdkafka group consumer per connect. The concerns, one file each (lib/consumer/):
  *   config.js   kafkajs options -> librdkafka properties (one table), validated at construction
  *   runner.js   the run loop: polls chunks, runs the handlers, retries, seeks back what was not handled
+ *   assignment.js  what an assignment or a revocation changes in the run loop
+ *   failure-rules.js  crash, retry or carry on after an error, and whether a crash restarts
  *   decode.js   one chunk buffer -> messages shaped as kafkajs's, and the group events between them
  *   batch.js    kafkajs's Batch
  *   offsets.js  resolved/committed offsets and kafkajs's autoCommit rules
@@ -25,6 +27,7 @@ const { OffsetManager } = require('./consumer/offsets')
 const { Runner } = require('./consumer/runner')
 const { decodeChunk } = require('./consumer/decode')
 const { Pauses } = require('./consumer/pauses')
+const { restartAfter } = require('./consumer/failure-rules')
 const { InstrumentationEmitter } = require('./events')
 const { ClientEvents } = require('./producer/client-events')
 const { installTokenProvider } = require('./oauth')
@@ -60,6 +63,7 @@ class Consumer {
     this._ending = null // the OffsetManager of a run that is ending
     this._runConfig = null
     this._restartTimer = null
+    this._crashDeciding = false // a crash is deciding whether to restart (see _cancelRestart)
   }
 
   logger() {
@@ -249,7 +253,7 @@ class Consumer {
   }
 
   async stop() {
-    clearTimeout(this._restartTimer)
+    this._cancelRestart()
     if (!this._runner) return
     await this._endRun()
     await this._leaveGroup()
@@ -278,7 +282,20 @@ class Consumer {
   }
 
   disconnect() {
+    this._cancelRestart()
+    return this._disconnect()
+  }
+
+  /**
+   * The app stopped or disconnected the consumer: no restart, not even one a crash is deciding on
+   * right now (kafkajs's crash path would still restart it after restartOnFailure resolved).
+   */
+  _cancelRestart() {
+    this._crashDeciding = false
     clearTimeout(this._restartTimer)
+  }
+
+  _disconnect() {
     if (this._state === 'disconnected') {
       // kafkajs reports every disconnect, even of a disconnected consumer.
       this._emitter.emit(CONSUMER_EVENTS.DISCONNECT)
@@ -287,7 +304,7 @@ class Consumer {
     if (this._state === 'disconnecting') return this._disconnecting
     if (this._state === 'connecting')
       return this._connecting.then(
-        () => this.disconnect(),
+        () => this._disconnect(),
         () => {},
       )
     this._state = 'disconnecting'
@@ -312,6 +329,7 @@ class Consumer {
   /** kafkajs's crash path: disconnect, report, and restart after retryTime when retriable. */
   async _onCrash(e) {
     this._logger.error(`Crash: ${e.name}: ${e.message}`, { groupId: this._groupId, retryCount: e.retryCount })
+    this._crashDeciding = true
     const runConfig = this._runConfig
     const wasRunning = this._runner !== null
     this._runner = null
@@ -322,23 +340,15 @@ class Consumer {
       }
       // kafkajs's crash path disconnects, which stops the run first.
       if (wasRunning) this._emitter.emit(CONSUMER_EVENTS.STOP)
-      await this.disconnect()
+      await this._disconnect()
     } catch {
       // Already reported through the crash.
     }
-    let cause = e
-    while (cause && cause.cause) cause = cause.cause
-    const retriable = e.name === 'KafkaJSNumberOfRetriesExceeded' || (cause && cause.retriable === true)
-    const retry = this._settings.retry
-    let restart = retriable
-    if (restart && typeof retry.restartOnFailure === 'function') {
-      restart = await Promise.resolve()
-        .then(() => retry.restartOnFailure(e))
-        .catch(() => true)
-    }
-    this._emitter.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this._groupId, restart: Boolean(restart) })
+    const restart = (await restartAfter(e, this._settings.retry)) && this._crashDeciding
+    this._crashDeciding = false
+    this._emitter.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this._groupId, restart })
     if (restart) {
-      const retryTime = e.retryTime || retry.initialRetryTime
+      const retryTime = e.retryTime || this._settings.retry.initialRetryTime
       this._restartTimer = setTimeout(() => {
         this._runConfig = runConfig
         this.connect()

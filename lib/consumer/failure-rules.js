@@ -1,7 +1,8 @@
 'use strict'
 /*
  * What the run loop does with an error, as kafkajs decides it: crash at once, retry with
- * kafkajs's backoff, or (a commit refused because the group moved on) neither.
+ * kafkajs's backoff, or (a commit refused because the group moved on) neither; and after a
+ * crash, whether the consumer restarts.
  */
 const { KafkaJSNonRetriableError } = require('../errors')
 
@@ -34,4 +35,20 @@ function retryDelay(retry, count) {
   return Math.max(1, Math.round(Math.min(base + jitter, retry.maxRetryTime)))
 }
 
-module.exports = { GROUP_MOVED, UNRECOVERABLE, unrecoverable, retryDelay }
+/**
+ * After a crash, whether kafkajs restarts the consumer: only when the crash is retriable (its
+ * retries ran out, or its root cause is retriable), and `retry.restartOnFailure(e)` did not say
+ * no (one that throws counts as yes).
+ */
+async function restartAfter(e, retry) {
+  let cause = e
+  while (cause && cause.cause) cause = cause.cause
+  const retriable = e.name === 'KafkaJSNumberOfRetriesExceeded' || (cause && cause.retriable === true)
+  if (!retriable || typeof retry.restartOnFailure !== 'function') return Boolean(retriable)
+  const restart = await Promise.resolve()
+    .then(() => retry.restartOnFailure(e))
+    .catch(() => true)
+  return Boolean(restart)
+}
+
+module.exports = { restartAfter, GROUP_MOVED, UNRECOVERABLE, unrecoverable, retryDelay }
