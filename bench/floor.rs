@@ -24,7 +24,7 @@
 //! - `produce_batch` (the floor): a `ThreadedProducer` (librdkafka's delivery reports served by
 //!   rust-rdkafka's own poll thread) whose context counts deliveries per in-flight group in
 //!   atomics; a "send" of workloads 3 and 4 is one `rd_kafka_produce_batch` call for its whole
-//!   group (partition UA, so librdkafka's partitioner places each message; `RD_KAFKA_MSG_F_COPY`),
+//!   group (partition UA, so librdkafka's partitioner places each message; payloads not copied),
 //!   workloads 1 and 2 call `rd_kafka_produce` once per message. No allocation, future or
 //!   channel per message: the fastest path librdkafka offers a producer.
 //! - `future` (the floor of earlier reports, kept for comparison as the `floor-future` client):
@@ -355,9 +355,10 @@ impl Fast {
   fn produce_group(&mut self, rkt: *mut rdsys::rd_kafka_topic_t, slot: usize) {
     loop {
       let n = self.batch.len();
-      // SAFETY: rkt is live; the messages point at payloads and keys that outlive the call
-      // (F_COPY copies the payload, librdkafka always copies the key).
-      let ok = unsafe { rdsys::rd_kafka_produce_batch(rkt, PARTITION_UA, rdsys::RD_KAFKA_MSG_F_COPY, self.batch.as_mut_ptr(), n as i32) };
+      // SAFETY: rkt is live; librdkafka copies the keys, and points at the payload (no F_COPY,
+      // as kafka-napi's batched sends): `batched` borrows it for its whole run and returns only
+      // once every group it produced has been reported.
+      let ok = unsafe { rdsys::rd_kafka_produce_batch(rkt, PARTITION_UA, 0, self.batch.as_mut_ptr(), n as i32) };
       if ok as usize == n {
         return;
       }

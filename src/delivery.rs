@@ -139,6 +139,10 @@ pub struct Batch {
   outcome: Mutex<BatchOutcome>,
   finished: AtomicBool,
   completions: Arc<Completions>,
+  /// Packed bytes that librdkafka's messages of this send point into (enqueued without a copy,
+  /// see [`crate::producer::batch::Payloads`]). Every message's [`Pending`] holds the batch, so
+  /// they are freed only once librdkafka has given back (reported or refused) every message.
+  retained: Mutex<Vec<Arc<[u8]>>>,
 }
 
 /// The delivery opaque of one message: its batch and its place in it. It settles its batch
@@ -206,11 +210,21 @@ impl Batch {
       outcome: Mutex::new(BatchOutcome::default()),
       finished: AtomicBool::new(false),
       completions,
+      retained: Mutex::new(Vec::new()),
     });
     if count == 0 {
       batch.finish();
     }
     batch
+  }
+
+  /// Keeps `bytes` alive as long as the batch: librdkafka may read them until the last delivery
+  /// report of the send.
+  pub fn retain(&self, bytes: Arc<[u8]>) {
+    match self.retained.lock() {
+      Ok(mut g) => g.push(bytes),
+      Err(poisoned) => poisoned.into_inner().push(bytes),
+    }
   }
 
   fn finish(&self) {

@@ -18,12 +18,15 @@
 //!
 //! # The send path
 //! JS packs a whole `send`/`sendBatch` into one buffer (layout in [`wire::Reader`]), gives it an
-//! id, and hands every send of one event-loop turn over in one synchronous call. Each message is
-//! enqueued with `rd_kafka_producev` (non-blocking, copying the bytes), its delivery opaque
-//! pointing at the send's [`Batch`]. A small send (up to [`enqueue::INLINE_MESSAGES`]) is
-//! enqueued right on the JS thread, the lowest latency; a larger one, or any send while earlier
-//! ones are still being enqueued, goes to the ordered [`enqueue::Enqueuer`], one task on napi's
-//! tokio runtime, so the event loop is not held for a whole batch and call order is kept. The
+//! id, and hands every send of one event-loop turn over in one synchronous call. Runs of plain
+//! messages are enqueued with `rd_kafka_produce_batch`, the others one by one with
+//! `rd_kafka_producev` (both non-blocking), each message's delivery opaque pointing at the
+//! send's [`Batch`]. A small send (up to [`enqueue::INLINE_MESSAGES`]) is enqueued right on the
+//! JS thread, the lowest latency, and librdkafka copies its bytes (JS reuses its pack buffer); a
+//! larger one, or any send while earlier ones are still being enqueued, is copied once and goes
+//! to the ordered [`enqueue::Enqueuer`], one task on napi's tokio runtime, so the event loop is
+//! not held for a whole batch and call order is kept. Its runs are handed over without a further
+//! copy: the batch keeps the bytes until its last delivery report ([`batch::Payloads`]). The
 //! enqueuer also waits for room when librdkafka's queue is full, up to `maxBlockMs`. When the
 //! last delivery report of a send arrives, its outcome joins the producer's completion queue,
 //! which wakes the JS thread once per burst; JS drains every finished send in one call (as one
@@ -60,6 +63,7 @@ use crate::delivery::{Batch, Completions};
 use crate::error::{NativeError, NativeResult};
 use crate::events::{Context, EventSink};
 use crate::threads::create_niced;
+use batch::Payloads;
 pub(crate) use enqueue::Enqueuer;
 use enqueue::{enqueue, EnqueueJob, Enqueued, INLINE_MESSAGES};
 pub use metadata::{BrokerInfo, ClusterInfo, PartitionInfo, TopicInfo};
@@ -148,7 +152,7 @@ impl NativeProducer {
       client: client.clone(),
       batch: batch.clone(),
       topics: topics.iter().map(|t| t.to_string()).collect(),
-      data: packed.to_vec(),
+      data: Arc::from(packed),
       pos,
       index,
       count,
@@ -163,7 +167,7 @@ impl NativeProducer {
     }
     let mut r = Reader::at(packed, start);
     let mut index = 0u32;
-    if let Enqueued::QueueFull(pos) = enqueue(&client, &batch, &topics, &mut r, &mut index, count, count) {
+    if let Enqueued::QueueFull(pos) = enqueue(&client, &batch, &topics, &mut r, &mut index, count, count, Payloads::Copied) {
       self.enqueuer.push(job(pos, index));
     }
     Ok(())

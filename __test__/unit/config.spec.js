@@ -25,6 +25,7 @@ describe('kafkajs options -> librdkafka properties', () => {
       'topic.metadata.refresh.interval.ms': '300000',
       'allow.auto.create.topics': 'true',
       'linger.ms': '0',
+      'message.copy.max.bytes': '511',
       'security.protocol': 'plaintext',
     })
   })

@@ -33,6 +33,20 @@ use crate::error::code_parts;
 /// librdkafka's "unassigned partition": let the partitioner choose.
 const PARTITION_UA: i32 = -1;
 
+/// Whether librdkafka copies the keys and values of a run or points into the packed bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payloads {
+  /// Copied (`RD_KAFKA_MSG_F_COPY`): the bytes need only outlive the `produce` call. For JS's
+  /// pack buffer, which JS reuses as soon as the send call returns.
+  Copied,
+  /// Not copied: librdkafka keeps pointers to the values until each message is destroyed after
+  /// its delivery report, so the bytes must be kept as long as the send's [`Batch`] (which every
+  /// message's [`Pending`] holds): see [`Batch::retain`]. Keys are copied by librdkafka anyway.
+  /// Saves a copy per value and keeps the send's bytes in one block instead of one allocation
+  /// per message on the enqueuing thread.
+  Retained,
+}
+
 /// Topic handles of one client, created on first use and destroyed with the client.
 #[derive(Default)]
 pub struct TopicHandles {
@@ -131,7 +145,8 @@ impl Run {
   }
 
   /// Adds message `index` of the send. `key` and `value` borrow the packed buffer, which must
-  /// outlive the next [`Run::produce`] (librdkafka copies them there).
+  /// outlive the next [`Run::produce`] with [`Payloads::Copied`], or the send's batch with
+  /// [`Payloads::Retained`].
   #[allow(clippy::too_many_arguments)]
   pub fn push(&mut self, batch: &Arc<Batch>, index: u32, topic: u32, partition: i32, key: Option<&[u8]>, value: Option<&[u8]>, start: usize) {
     if self.is_empty() {
@@ -159,16 +174,25 @@ impl Run {
   /// Hands the run to librdkafka (client `rk`, topic name `topic`) and empties it. Returns
   /// `None` if no topic handle could be made: the run is then untouched, for the caller to send
   /// message by message.
-  pub fn produce(&mut self, rk: *mut rd::rd_kafka_t, handles: &TopicHandles, topic: &str) -> Option<RunResult> {
+  ///
+  /// With [`Payloads::Retained`] the caller guarantees that the bytes the run's values point into
+  /// are kept by the batch of every message in the run.
+  pub fn produce(&mut self, rk: *mut rd::rd_kafka_t, handles: &TopicHandles, topic: &str, payloads: Payloads) -> Option<RunResult> {
     let rkt = handles.get(rk, topic);
     if rkt.is_null() {
       return None;
     }
     let n = self.messages.len();
+    let flags = match payloads {
+      Payloads::Copied => rd::RD_KAFKA_MSG_F_COPY,
+      Payloads::Retained => 0,
+    };
     // SAFETY: `rkt` is a live handle of `rk`; the array holds `n` initialised messages whose
-    // key/payload borrow bytes alive for this call, copied by librdkafka (RD_KAFKA_MSG_F_COPY).
+    // key/payload borrow bytes alive for this call (copied by librdkafka with F_COPY; without
+    // it, kept by each message's batch until librdkafka gives the message back, as the caller
+    // guarantees).
     unsafe {
-      rd::rd_kafka_produce_batch(rkt, self.partition, rd::RD_KAFKA_MSG_F_COPY, self.messages.as_mut_ptr(), n as i32);
+      rd::rd_kafka_produce_batch(rkt, self.partition, flags, self.messages.as_mut_ptr(), n as i32);
     }
     let mut result = RunResult::Done;
     for (i, m) in self.messages.drain(..).enumerate() {

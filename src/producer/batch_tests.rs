@@ -10,6 +10,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::producer::{BaseProducer, Producer, PurgeConfig};
 use rdkafka::util::Timeout;
 
+use super::super::batch::Payloads;
 use super::super::enqueue::{enqueue, Enqueued};
 use super::super::wire::{read_topics, Reader};
 use crate::client::Client;
@@ -63,8 +64,13 @@ fn pack(messages: &[Spec]) -> Vec<u8> {
   b
 }
 
-/// Enqueues `data` from message `index` on; returns where it stopped and the new index.
+/// Enqueues `data` from message `index` on (values copied); returns where it stopped and the new
+/// index.
 fn run(c: &Client, batch: &Arc<Batch>, data: &[u8], index: u32, pos: Option<usize>) -> (Enqueued, u32) {
+  run_with(c, batch, data, index, pos, Payloads::Copied)
+}
+
+fn run_with(c: &Client, batch: &Arc<Batch>, data: &[u8], index: u32, pos: Option<usize>, payloads: Payloads) -> (Enqueued, u32) {
   let mut r = Reader::new(data);
   let topics = read_topics(&mut r).expect("topics");
   let count = r.u32().expect("count");
@@ -72,7 +78,7 @@ fn run(c: &Client, batch: &Arc<Batch>, data: &[u8], index: u32, pos: Option<usiz
     r = Reader::at(data, p);
   }
   let mut i = index;
-  let out = enqueue(c, batch, &topics, &mut r, &mut i, count, count);
+  let out = enqueue(c, batch, &topics, &mut r, &mut i, count, count, payloads);
   (out, i)
 }
 
@@ -149,4 +155,22 @@ fn a_full_queue_stops_a_run_at_the_first_message_not_taken_and_it_is_offered_aga
   assert_eq!(index, 8);
   drop(batch);
   assert_each_purged_once(&purge(&c, &completions)[&7], 8);
+}
+
+#[test]
+fn retained_values_live_until_librdkafka_gives_every_message_back() {
+  let completions = Arc::new(Completions::default());
+  let c = client(&completions, &[]);
+  let send: Vec<Spec> = vec![(0, -1, 0.0, false), (0, -1, 0.0, true), (0, 0, 0.0, false), (1, -1, 0.0, false)];
+  let data: Arc<[u8]> = Arc::from(pack(&send));
+  let batch = Batch::new(3, send.len(), completions.clone());
+  batch.retain(data.clone());
+  let (out, index) = run_with(&c, &batch, &data, 0, None, Payloads::Retained);
+  assert!(matches!(out, Enqueued::All));
+  assert_eq!(index, send.len() as u32);
+  drop(batch);
+  // librdkafka holds the messages (no broker): their opaques hold the batch, which holds the bytes.
+  assert_eq!(Arc::strong_count(&data), 2, "the batch keeps the bytes its queued messages point into");
+  assert_each_purged_once(&purge(&c, &completions)[&3], send.len() as u32);
+  assert_eq!(Arc::strong_count(&data), 1, "freed with the last delivery report");
 }

@@ -24,7 +24,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::producer::BaseRecord;
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::batch::{Run, RunResult};
+use super::batch::{Payloads, Run, RunResult};
 use super::lock;
 use super::wire::{read_message, Reader};
 use crate::client::Client;
@@ -43,8 +43,9 @@ pub struct EnqueueJob {
   pub client: Arc<Client>,
   pub batch: Arc<Batch>,
   pub topics: Vec<String>,
-  /// The send's bytes, copied: JS reuses its pack buffer as soon as the call returns.
-  pub data: Vec<u8>,
+  /// The send's bytes, copied (JS reuses its pack buffer as soon as the call returns); once
+  /// queued, also kept by `batch` until its last delivery report ([`Payloads::Retained`]).
+  pub data: Arc<[u8]>,
   pub pos: usize,
   pub index: u32,
   pub count: u32,
@@ -120,8 +121,10 @@ impl Enqueuer {
     }
   }
 
-  /// Queues `job` behind every earlier one (without starting the task).
+  /// Queues `job` behind every earlier one (without starting the task). Its batch keeps its bytes
+  /// from now on: plain messages are handed over pointing into them ([`Payloads::Retained`]).
   fn queue_job(&self, job: EnqueueJob) {
+    job.batch.retain(job.data.clone());
     self.backlog.fetch_add(job.data.len(), Ordering::AcqRel);
     let mut q = lock(&self.queue);
     let n = q.next;
@@ -129,7 +132,8 @@ impl Enqueuer {
     q.jobs.push_back((n, job));
   }
 
-  /// A job is over (every message enqueued or failed): its copy is freed.
+  /// A job is over (every message enqueued or failed): its copy no longer counts as backlog (the
+  /// batch frees it after the send's last delivery report).
   fn finished(&self, n: u64, job: EnqueueJob) {
     self.backlog.fetch_sub(job.data.len(), Ordering::AcqRel);
     self.done.fetch_max(n + 1, Ordering::AcqRel);
@@ -162,7 +166,7 @@ impl Enqueuer {
     };
     let end = job.count.min(job.index.saturating_add(CHUNK));
     let mut r = Reader::at(&job.data, job.pos);
-    match enqueue(&job.client, &job.batch, &job.topics, &mut r, &mut job.index, end, job.count) {
+    match enqueue(&job.client, &job.batch, &job.topics, &mut r, &mut job.index, end, job.count, Payloads::Retained) {
       Enqueued::All => {
         job.pos = r.pos;
         if job.index < job.count {
@@ -229,8 +233,20 @@ pub enum Enqueued {
 ///
 /// Runs of plain messages (see [`super::batch`]) go to librdkafka with one
 /// `rd_kafka_produce_batch` each; a message with headers or a timestamp goes alone through
-/// `rd_kafka_producev`. Order is kept: a run is handed over before anything after it.
-pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T], r: &mut Reader<'_>, index: &mut u32, end: u32, count: u32) -> Enqueued {
+/// `rd_kafka_producev` (always copied). Order is kept: a run is handed over before anything
+/// after it. `payloads`: whether runs are copied, or point into `r`'s bytes, which the caller
+/// has then given to `batch` to keep ([`Batch::retain`]).
+#[allow(clippy::too_many_arguments)]
+pub fn enqueue<T: AsRef<str>>(
+  client: &Client,
+  batch: &Arc<Batch>,
+  topics: &[T],
+  r: &mut Reader<'_>,
+  index: &mut u32,
+  end: u32,
+  count: u32,
+  payloads: Payloads,
+) -> Enqueued {
   let mut run = Run::new();
   let mut batching = true;
   while *index < end.min(count) {
@@ -238,7 +254,7 @@ pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T],
     let msg = match read_message(r) {
       Ok(m) => m,
       Err(e) => {
-        if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching) {
+        if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching, payloads) {
           return stop;
         }
         fail_rest(batch, *index, count, RDKafkaErrorCode::InvalidArgument, "INVALID_ARG", &format!("{e:?}"));
@@ -247,7 +263,7 @@ pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T],
       }
     };
     let Some(topic) = topics.get(msg.topic as usize).map(AsRef::as_ref) else {
-      if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching) {
+      if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching, payloads) {
         return stop;
       }
       fail_rest(
@@ -264,7 +280,7 @@ pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T],
     let plain = batching && msg.headers.is_none() && msg.timestamp <= 0.0;
     if !plain || !run.accepts(msg.topic, msg.partition) {
       let was_batching = batching;
-      if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching) {
+      if let Some(stop) = hand_over(client, &mut run, topics, r, index, &mut batching, payloads) {
         return stop;
       }
       if was_batching && !batching {
@@ -310,19 +326,27 @@ pub fn enqueue<T: AsRef<str>>(client: &Client, batch: &Arc<Batch>, topics: &[T],
     }
     *index += 1;
   }
-  hand_over(client, &mut run, topics, r, index, &mut batching).unwrap_or(Enqueued::All)
+  hand_over(client, &mut run, topics, r, index, &mut batching, payloads).unwrap_or(Enqueued::All)
 }
 
 /// Hands the collected run (if any) to librdkafka. `Some` when the caller must stop: librdkafka's
 /// queue filled up (`*index` and the reader are moved back to the first message not taken).
 /// Without a topic handle the run is given back (reader and index moved back to its start) and
 /// `batching` turned off, so the caller sends those messages one by one.
-fn hand_over<T: AsRef<str>>(client: &Client, run: &mut Run, topics: &[T], r: &mut Reader<'_>, index: &mut u32, batching: &mut bool) -> Option<Enqueued> {
+fn hand_over<T: AsRef<str>>(
+  client: &Client,
+  run: &mut Run,
+  topics: &[T],
+  r: &mut Reader<'_>,
+  index: &mut u32,
+  batching: &mut bool,
+  payloads: Payloads,
+) -> Option<Enqueued> {
   if run.is_empty() {
     return None;
   }
   let topic = topics.get(run.topic() as usize).map(AsRef::as_ref).unwrap_or_default();
-  match run.produce(client.rk(), client.topic_handles(), topic) {
+  match run.produce(client.rk(), client.topic_handles(), topic, payloads) {
     Some(RunResult::Done) => None,
     Some(RunResult::QueueFull { index: i, pos }) => {
       *index = i;
