@@ -118,6 +118,7 @@ export interface ProducerConfig {
   idempotent?: boolean
   transactionalId?: string
   transactionTimeout?: number
+  /** Requests in flight per broker connection. kafka-napi's default is 5 (Java's); kafkajs has no limit. */
   maxInFlightRequests?: number
   /** kafka-napi: a finite deadline for every message (librdkafka message.timeout.ms). Default: send timeout + retry backoff budget. */
   deliveryTimeout?: number

@@ -48,9 +48,15 @@ const NUMERIC_OPTIONS = [
   { name: 'metadataMaxAge', scope: 'producer', default: 300000, min: 1, prop: 'topic.metadata.refresh.interval.ms' },
   // kafkajs sends at once; librdkafka's own 5 ms linger would add latency to every awaited send.
   { name: 'lingerMs', scope: 'producer', default: 0, min: 0, max: 900000, prop: 'linger.ms' },
+  // Java's default and the idempotent maximum (kafkajs: no limit; librdkafka: 1,000,000).
+  // librdkafka sends one produce request per partition as soon as the connection may carry one;
+  // with a few in flight, what arrives meanwhile waits in the partition's queue and leaves as one
+  // bigger request: fewer, larger requests for the broker. A single awaited send is unaffected.
+  // null (kafkajs's "no limit") takes this default too; 1000000 is librdkafka's unlimited.
   {
     name: 'maxInFlightRequests',
     scope: 'producer',
+    default: 5,
     min: 1,
     max: 1000000,
     prop: 'max.in.flight.requests.per.connection',

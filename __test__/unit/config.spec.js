@@ -26,6 +26,7 @@ describe('kafkajs options -> librdkafka properties', () => {
       'allow.auto.create.topics': 'true',
       'linger.ms': '0',
       'message.copy.max.bytes': '511',
+      'max.in.flight.requests.per.connection': '5',
       'security.protocol': 'plaintext',
     })
   })
