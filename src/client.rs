@@ -8,7 +8,8 @@
 //! So by default nobody polls in the background. librdkafka calls [`on_main_queue`] (on its own
 //! thread) when the main queue goes from empty to non-empty; that wakes the JS thread through the
 //! producer's completion notifier, and the JS thread polls the queue itself when it drains
-//! completions ([`Client::serve`]): one hand-off, broker thread to JS thread.
+//! completions ([`Client::serve`]): one hand-off, broker thread to JS thread. The events are read
+//! by [`crate::reports`], not by rust-rdkafka's per-message poll.
 //!
 //! The exception is SASL/OAUTHBEARER: librdkafka asks for a token on the same queue, and the
 //! token comes from a JS callback, so that queue must not be polled on the JS thread (it would
@@ -28,6 +29,7 @@ use crate::delivery::Completions;
 use crate::error::{NativeError, NativeResult};
 use crate::events::Context;
 use crate::producer::batch::TopicHandles;
+use crate::reports::serve_event;
 
 type Inner = BaseProducer<Context>;
 
@@ -131,9 +133,18 @@ impl Client {
   /// take about a millisecond), so the time is checked after each event: the event loop gets a
   /// turn between slices, and what is left wakes the JS thread again.
   pub fn serve(&self, deadline: Instant) {
+    let Poller::JsThread { queue, .. } = self.poller else {
+      return;
+    };
     let mut served = 0;
-    while served < MAX_EVENTS_PER_SERVE && self.queued() > 0 {
-      self.inner.poll(Duration::ZERO);
+    while served < MAX_EVENTS_PER_SERVE {
+      // SAFETY: a live queue handle; what it returns is this client's event, handed over once.
+      let ev = unsafe { rd::rd_kafka_queue_poll(queue, 0) };
+      if ev.is_null() {
+        break;
+      }
+      // SAFETY: an event just polled from this producer's main queue (crate::reports).
+      unsafe { serve_event(self.inner.context(), ev) };
       served += 1;
       if Instant::now() >= deadline {
         break;

@@ -182,6 +182,32 @@ impl Pending {
   pub fn disarm(mut self) {
     self.settled = true;
   }
+
+  /// Its send and topic index (a run of delivered reports is recorded per send, topic and partition).
+  pub fn place(&self) -> (&Arc<Batch>, u32) {
+    (&self.batch, self.topic)
+  }
+
+  /// Recorded as part of a run ([`Batch::delivered_run`]) by whoever holds the run's batch.
+  pub fn counted_in_run(mut self) {
+    self.settled = true;
+  }
+
+  /// librdkafka reported the message failed with `code`; `persisted`: its verdict on whether the
+  /// broker may have stored it anyway.
+  pub fn report_failure(mut self, partition: i32, code: RDKafkaErrorCode, persisted: Persisted) {
+    self.settled = true;
+    let (code, name, message) = code_parts(code);
+    self.batch.failed(MessageFailure {
+      index: self.index,
+      topic: self.topic,
+      partition,
+      code,
+      name,
+      message,
+      persisted,
+    });
+  }
 }
 
 impl Drop for Pending {
@@ -253,6 +279,12 @@ impl Batch {
 
   /// A message delivered to `partition` at `offset`.
   pub fn delivered(&self, topic: u32, partition: i32, offset: i64, log_append_time: i64) {
+    self.delivered_run(topic, partition, offset, log_append_time, 1);
+  }
+
+  /// `count` messages delivered to `partition`, the lowest of their offsets `offset` (-1: none
+  /// given, acks=0); `log_append_time` is the first one's.
+  pub fn delivered_run(&self, topic: u32, partition: i32, offset: i64, log_append_time: i64, count: usize) {
     self.with_outcome(|o| {
       o.partitions
         .entry((topic, partition))
@@ -266,7 +298,9 @@ impl Batch {
           log_append_time,
         });
     });
-    self.complete_one();
+    if self.remaining.fetch_sub(count, Ordering::AcqRel) == count {
+      self.finish();
+    }
   }
 
   /// A message that failed, at enqueue time or in its delivery report.
@@ -286,9 +320,17 @@ impl Batch {
 /// Whether the broker may have stored a reported message: librdkafka tracks it per message
 /// (`rd_kafka_message_status`): not sent, sent without an answer, or acknowledged.
 pub fn persistence(msg: &BorrowedMessage<'_>) -> Persisted {
-  use rd::rd_kafka_msg_status_t::*;
   // SAFETY: `msg` borrows the live message of the delivery report being handled.
-  match unsafe { rd::rd_kafka_message_status(msg.ptr()) } {
+  unsafe { persistence_of(msg.ptr()) }
+}
+
+/// [`persistence`] of a raw message.
+///
+/// # Safety
+/// `msg` is a live message of a delivery report.
+pub unsafe fn persistence_of(msg: *const rd::rd_kafka_message_t) -> Persisted {
+  use rd::rd_kafka_msg_status_t::*;
+  match rd::rd_kafka_message_status(msg) {
     RD_KAFKA_MSG_STATUS_NOT_PERSISTED => Persisted::No,
     RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED => Persisted::Possibly,
     RD_KAFKA_MSG_STATUS_PERSISTED => Persisted::Yes,
@@ -309,16 +351,7 @@ pub fn report(result: &DeliveryResult<'_>, mut pending: Pending) {
     }
     Err((err, msg)) => {
       let code = err.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Fail);
-      let (code, name, text) = code_parts(code);
-      pending.batch.failed(MessageFailure {
-        index: pending.index,
-        topic: pending.topic,
-        partition: msg.partition(),
-        code,
-        name,
-        message: text,
-        persisted: persistence(msg),
-      });
+      pending.report_failure(msg.partition(), code, persistence(msg));
     }
   }
 }

@@ -25,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod mock;
 pub mod producer;
+pub mod reports;
 pub mod threads;
 pub mod transaction;
 

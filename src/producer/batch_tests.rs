@@ -174,3 +174,44 @@ fn retained_values_live_until_librdkafka_gives_every_message_back() {
   assert_each_purged_once(&purge(&c, &completions)[&3], send.len() as u32);
   assert_eq!(Arc::strong_count(&data), 1, "freed with the last delivery report");
 }
+
+/// Serves the client's reports the way the JS thread does (`Client::serve`, crate::reports) until
+/// `ids` have all completed or 10 s have passed.
+fn serve_until(c: &Client, completions: &Completions, ids: &[u32]) -> HashMap<u32, BatchOutcome> {
+  let mut got = HashMap::new();
+  let deadline = std::time::Instant::now() + Duration::from_secs(10);
+  while ids.iter().any(|id| !got.contains_key(id)) && std::time::Instant::now() < deadline {
+    for (id, o) in completions.take(|| c.serve(std::time::Instant::now() + Duration::from_millis(1))) {
+      got.insert(id, o.expect("a per-message outcome"));
+    }
+    std::thread::sleep(Duration::from_millis(2));
+  }
+  got
+}
+
+#[test]
+fn delivery_reports_served_by_the_run_give_each_send_its_own_partitions_and_offsets() {
+  // librdkafka's mock cluster: real produce requests and offsets, in process.
+  let completions = Arc::new(Completions::default());
+  let c = client(&completions, &[("test.mock.num.brokers", "1"), ("linger.ms", "0")]);
+  // Send 1: 150 messages to "a" partition 0, then 50 to "b" partition 1. Send 2: 100 to "a" 0.
+  let mut first: Vec<Spec> = vec![(0, 0, 0.0, false); 150];
+  first.extend(vec![(1, 1, 0.0, false); 50]);
+  let second: Vec<Spec> = vec![(0, 0, 0.0, false); 100];
+  let (a, b) = (pack(&first), pack(&second));
+  let (sa, sb) = (
+    Batch::new(1, first.len(), completions.clone()),
+    Batch::new(2, second.len(), completions.clone()),
+  );
+  assert!(matches!(run(&c, &sa, &a, 0, None), (Enqueued::All, 200)));
+  assert!(matches!(run(&c, &sb, &b, 0, None), (Enqueued::All, 100)));
+  let out = serve_until(&c, &completions, &[1, 2]);
+  let (one, two) = (&out[&1], &out[&2]);
+  assert!(one.failures.is_empty() && two.failures.is_empty(), "{:?} {:?}", one.failures, two.failures);
+  // Both sends share "a" [0]: the first's base offset is 0, the second's follows its 150.
+  assert_eq!(one.partitions.len(), 2);
+  assert_eq!(one.partitions[&(0, 0)].base_offset, 0);
+  assert_eq!(one.partitions[&(1, 1)].base_offset, 0);
+  assert_eq!(two.partitions.len(), 1);
+  assert_eq!(two.partitions[&(0, 0)].base_offset, 150);
+}
