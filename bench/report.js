@@ -72,7 +72,7 @@ const isPeer = (r) => r.id !== 'kafka-napi' && r.id !== 'floor' && r.id !== 'flo
 
 const FLOOR_SETTINGS = {
   floor:
-    "kafka-napi's default librdkafka properties (linger.ms 0, murmur2_random, acks per profile); ThreadedProducer, rd_kafka_produce_batch per send of W3/W4, deliveries counted in atomics",
+    "kafka-napi's default librdkafka properties (linger.ms 0, 5 requests in flight, murmur2_random, acks per profile); ThreadedProducer, rd_kafka_produce_batch per send of W3/W4, deliveries counted in atomics",
   'floor-future': "kafka-napi's default librdkafka properties; FutureProducer, one awaited future per message",
 }
 

@@ -15,7 +15,7 @@ async function create({ brokers, topic }) {
   return {
     version: `${require(path.join(ROOT, 'package.json')).version} (this checkout)`,
     settings:
-      'defaults (linger.ms 0, no idempotence, murmur2_random partitioner, librdkafka threads at nice 10: ioThreadNice); acks per send',
+      'defaults (linger.ms 0, 5 requests in flight, no idempotence, murmur2_random partitioner, librdkafka threads at nice 10: ioThreadNice); acks per send',
     connect: () => producer.connect(),
     sendOne: (value, acks) => producer.send({ topic, acks, messages: [{ value }] }),
     sendBatch: (values, acks) => producer.send({ topic, acks, messages: batch(values) }),
