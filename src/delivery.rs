@@ -165,7 +165,11 @@ impl Pending {
   }
 
   /// The message failed before librdkafka took it (so it was never sent).
-  pub fn fail(mut self, partition: i32, code: i32, name: String, message: String) {
+  pub fn fail(self, partition: i32, code: i32, name: String, message: String) {
+    self.settle_failed(partition, code, name, message, Persisted::No);
+  }
+
+  fn settle_failed(mut self, partition: i32, code: i32, name: String, message: String, persisted: Persisted) {
     self.settled = true;
     self.batch.failed(MessageFailure {
       index: self.index,
@@ -174,7 +178,7 @@ impl Pending {
       code,
       name,
       message,
-      persisted: Persisted::No,
+      persisted,
     });
   }
 
@@ -195,18 +199,9 @@ impl Pending {
 
   /// librdkafka reported the message failed with `code`; `persisted`: its verdict on whether the
   /// broker may have stored it anyway.
-  pub fn report_failure(mut self, partition: i32, code: RDKafkaErrorCode, persisted: Persisted) {
-    self.settled = true;
+  pub fn report_failure(self, partition: i32, code: RDKafkaErrorCode, persisted: Persisted) {
     let (code, name, message) = code_parts(code);
-    self.batch.failed(MessageFailure {
-      index: self.index,
-      topic: self.topic,
-      partition,
-      code,
-      name,
-      message,
-      persisted,
-    });
+    self.settle_failed(partition, code, name, message, persisted);
   }
 }
 
