@@ -6,10 +6,10 @@
 //! a third of the JS thread's time. Here a report event is read as librdkafka's message array,
 //! and consecutive delivered messages of one send, topic and partition (what one produce request
 //! returns) are recorded together: one lock, one lookup and one count down per run. Failures are
-//! recorded one by one, as before. Client errors go to the context as rust-rdkafka would route
-//! them (once: its poll called the context twice per error event). Nothing else comes on a
-//! producer's main queue here: logs go to librdkafka's log callback (no `log.queue`), statistics
-//! are off, and an OAUTHBEARER client is served by its own thread through rust-rdkafka.
+//! recorded one by one, as before. Client errors and librdkafka's logs (rust-rdkafka sets
+//! `log.queue`, so they come on this queue too) go to the context's event sink as rust-rdkafka
+//! would route them; an error once (its poll called the context twice per error event).
+//! Statistics are off, and an OAUTHBEARER client is served by its own thread through rust-rdkafka.
 
 use std::ffi::CStr;
 use std::sync::Arc;
@@ -67,6 +67,16 @@ pub unsafe fn serve_event(ctx: &Context, ev: *mut rd::rd_kafka_event_t) {
       let code = rd::rd_kafka_event_error(ev);
       let reason = CStr::from_ptr(rd::rd_kafka_event_error_string(ev)).to_string_lossy();
       ctx.error(KafkaError::Global(code.into()), reason.trim());
+    }
+    rd::RD_KAFKA_EVENT_LOG => {
+      // rust-rdkafka sets `log.queue`: librdkafka's logs arrive here, on the main queue.
+      let (mut fac, mut text, mut level) = (std::ptr::null(), std::ptr::null(), 0);
+      if rd::rd_kafka_event_log(ev, &mut fac, &mut text, &mut level) == 0 && !fac.is_null() && !text.is_null() {
+        let fac = CStr::from_ptr(fac).to_string_lossy();
+        let text = CStr::from_ptr(text).to_string_lossy();
+        // Syslog levels, as the context's `log` receives them (0 emergency .. 7 debug).
+        ctx.sink.emit("log", level.clamp(0, 7), fac.trim(), text.trim(), None);
+      }
     }
     _ => {}
   }
