@@ -44,11 +44,17 @@ export declare class NativeConsumer {
    */
   setBusy(busy: boolean): void
   /**
-   * The next chunk (layout in `chunk`): waits up to `timeout_ms` for the first record, then takes
-   * what is already fetched, up to `max_messages` messages or about `max_bytes` bytes. Empty when
-   * nothing came, or when the consumer is closing.
+   * Receives every chunk asked for with `request_chunk`, in request order. Never keeps the
+   * process alive (JS holds the loop while a chunk is asked for).
    */
-  poll(maxMessages: number, maxBytes: number, timeoutMs: number): Promise<Buffer>
+  setChunkListener(listener: (arg: Buffer) => void): void
+  clearChunkListener(): void
+  /**
+   * Asks for the next chunk (layout in `chunk`), delivered to the chunk listener: it waits up to
+   * `timeout_ms` for the first record, then takes what is already fetched, up to `max_messages`
+   * messages or about `max_bytes` bytes. Empty when nothing came, or when the consumer is closing.
+   */
+  requestChunk(maxMessages: number, maxBytes: number, timeoutMs: number): void
   /**
    * Stores the offsets (next to read) of handled messages; returns how many were refused
    * (partitions no longer assigned).

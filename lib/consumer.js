@@ -20,6 +20,7 @@
  */
 const util = require('node:util')
 const { NativeConsumer } = require('./native')
+const { ChunkSource } = require('./consumer/chunks')
 const { producerProperties, brokerListOf } = require('./config')
 const { consumerProperties } = require('./consumer/config')
 const { CONSUMER_EVENTS } = require('./consumer/events')
@@ -57,6 +58,7 @@ class Consumer {
     this.events = CONSUMER_EVENTS
     this._state = 'disconnected'
     this._native = null
+    this._chunks = null
     this._subscriptions = new Map() // topic -> fromBeginning
     this._pauses = new Pauses()
     this._runner = null
@@ -114,6 +116,7 @@ class Consumer {
     const events = this._clientEvents
     events.reset()
     native.setEventListener((json) => events.onEvent(json))
+    this._chunks = new ChunkSource(native)
     const { sasl } = this._kafka._config
     if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER')
       installTokenProvider(native, sasl.oauthBearerProvider, this._client.authenticationTimeout, this._logger)
@@ -132,11 +135,14 @@ class Consumer {
   async _closeNative() {
     const native = this._native
     if (!native) return
+    const chunks = this._chunks
     this._native = null
+    this._chunks = null
     try {
       await native.close()
     } finally {
       native.clearEventListener()
+      chunks.closed()
     }
   }
 
@@ -198,6 +204,7 @@ class Consumer {
     this._runner = new Runner({
       consumer: this,
       native,
+      chunks: this._chunks,
       offsets,
       emitter: this._emitter,
       logger: this._logger,
@@ -273,7 +280,7 @@ class Consumer {
       native.unsubscribe()
       const deadline = Date.now() + 5000
       while (Date.now() < deadline) {
-        const records = decodeChunk(await native.poll(10000, 1 << 20, 100))
+        const records = decodeChunk(await this._chunks.next(10000, 1 << 20, 100))
         if (records.some((r) => r.kind === 'revoke')) break
       }
     } catch (e) {

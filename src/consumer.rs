@@ -1,7 +1,8 @@
 //! The native consumer: one librdkafka group consumer per JS consumer, and the napi methods of
 //! [`NativeConsumer`]. Each step has its own file:
 //!
-//! - [`poll`]: one blocking poll on a tokio blocking thread fills one chunk.
+//! - [`poller`]: the consumer's poll thread, answering JS's requests for chunks in order.
+//! - [`poll`]: one blocking poll fills one chunk.
 //! - [`fetch`]: the queue fetched messages are routed to, taken in batches.
 //! - [`chunk`]: the chunk's wire format (messages, rebalances, errors, applied seeks, in order).
 //! - [`rebalance`]: the rebalance callback and the state it shares (pauses, seeks, fromBeginning).
@@ -9,9 +10,9 @@
 //! - [`group`]: topic names and the group's description.
 //!
 //! # The consume path
-//! JS asks for a chunk with `poll` (an async call: the Promise settles on the JS thread, the
-//! waiting happens on a blocking thread of napi's tokio runtime, never on the event loop). One
-//! poll is in flight at a time; it runs while JS handles the previous chunk (`set_busy`). The chunk is one buffer, decoded in JS: no native call and no
+//! JS asks for a chunk with `request_chunk` and receives it through its chunk listener (the
+//! waiting happens on the consumer's poll thread, never on the event loop; see [`poller`]). One
+//! poll runs at a time; it runs while JS handles the previous chunk (`set_busy`). The chunk is one buffer, decoded in JS: no native call and no
 //! allocation across the boundary per message.
 //!
 //! # Offsets
@@ -29,6 +30,7 @@ mod fetch;
 mod group;
 mod offsets;
 mod poll;
+mod poller;
 mod rebalance;
 
 use std::collections::HashMap;
@@ -46,7 +48,8 @@ use crate::error::{NativeError, NativeResult};
 use crate::events::EventSink;
 use crate::producer::lock;
 pub use group::{GroupDescription, GroupMember};
-use poll::{poll_chunk, Bounds};
+use poll::Bounds;
+use poller::{PollContext, Poller};
 use rebalance::{tpl_of, ConsumerCtx, GroupState};
 
 type Inner = fetch::Consumer;
@@ -58,9 +61,9 @@ pub struct NativeConsumer {
   state: Arc<Mutex<GroupState>>,
   idle: Arc<Condvar>,
   sink: Arc<EventSink>,
-  closed: Arc<AtomicBool>,
-  /// Held by the poll in flight; `close` takes it before destroying the consumer.
-  polling: Arc<Mutex<()>>,
+  /// `closed` and the `polling` lock, which `close` takes before destroying the consumer.
+  poll: PollContext,
+  poller: Poller,
   group_id: String,
 }
 
@@ -123,11 +126,15 @@ impl NativeConsumer {
     })?;
     Ok(NativeConsumer {
       consumer: Mutex::new(Some(Arc::new(fetch::Consumer::new(base)))),
+      poll: PollContext {
+        state: state.clone(),
+        closed: Arc::new(AtomicBool::new(false)),
+        polling: Arc::new(Mutex::new(())),
+      },
       state,
       idle,
       sink,
-      closed: Arc::new(AtomicBool::new(false)),
-      polling: Arc::new(Mutex::new(())),
+      poller: Poller::new(),
       group_id,
     })
   }
@@ -203,30 +210,30 @@ impl NativeConsumer {
     }
   }
 
-  /// The next chunk (layout in `chunk`): waits up to `timeout_ms` for the first record, then takes
-  /// what is already fetched, up to `max_messages` messages or about `max_bytes` bytes. Empty when
-  /// nothing came, or when the consumer is closing.
-  #[napi(ts_return_type = "Promise<Buffer>")]
-  pub fn poll<'env>(&self, env: &'env Env, max_messages: u32, max_bytes: u32, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, Buffer>> {
-    let inner = self.inner();
-    let (state, closed, polling) = (self.state.clone(), self.closed.clone(), self.polling.clone());
+  /// Receives every chunk asked for with `request_chunk`, in request order. Never keeps the
+  /// process alive (JS holds the loop while a chunk is asked for).
+  #[napi]
+  pub fn set_chunk_listener(&self, listener: Function<Buffer, ()>) -> napi::Result<()> {
+    self.poller.set_listener(listener)
+  }
+
+  #[napi]
+  pub fn clear_chunk_listener(&self) {
+    self.poller.clear_listener();
+  }
+
+  /// Asks for the next chunk (layout in `chunk`), delivered to the chunk listener: it waits up to
+  /// `timeout_ms` for the first record, then takes what is already fetched, up to `max_messages`
+  /// messages or about `max_bytes` bytes. Empty when nothing came, or when the consumer is closing.
+  #[napi]
+  pub fn request_chunk(&self, max_messages: u32, max_bytes: u32, timeout_ms: u32) -> napi::Result<()> {
     let bounds = Bounds {
       max_messages: max_messages.max(1) as usize,
       max_bytes: max_bytes.max(1) as usize,
       wait: Duration::from_millis(timeout_ms as u64),
     };
-    env.spawn_future(async move {
-      let inner = inner?;
-      let buf = tokio::task::spawn_blocking(move || {
-        let _polling = lock(&polling);
-        let chunk = poll_chunk(&inner, &state, &closed, &bounds);
-        drop(inner);
-        chunk
-      })
-      .await
-      .map_err(blocking_error)?;
-      Ok(Buffer::from(buf))
-    })
+    self.poller.request(self.inner()?, bounds, &self.poll)?;
+    Ok(())
   }
 
   /// Stores the offsets (next to read) of handled messages; returns how many were refused
@@ -334,20 +341,26 @@ impl NativeConsumer {
   /// the consumer, off the JS thread. Safe to call more than once.
   #[napi(ts_return_type = "Promise<void>")]
   pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-    self.closed.store(true, Ordering::Release);
+    self.poll.closed.store(true, Ordering::Release);
     lock(&self.state).closing = true;
     self.idle.notify_all();
     let inner = lock(&self.consumer).take();
     if let Some(f) = inner.as_ref().and_then(|c| c.fetch.as_ref()) {
       f.waker().signal();
     }
-    let polling = self.polling.clone();
+    let polling = self.poll.polling.clone();
+    let thread = self.poller.stop();
     env.spawn_future(async move {
       tokio::task::spawn_blocking(move || {
         // The poll in flight ends within one slice; then this is the last reference, and dropping
         // it closes the consumer (rust-rdkafka serves the final revocation while closing).
-        let _polling = lock(&polling);
+        let polled = lock(&polling);
         drop(inner);
+        drop(polled);
+        // The requests made before close are answered (empty chunks), then the thread ends.
+        if let Some(t) = thread {
+          let _ = t.join();
+        }
       })
       .await
       .map_err(blocking_error)?;

@@ -4,7 +4,9 @@
  * are produced by kafkajs; outcomes are compared with kafkajs's consumer on the same topic where
  * kafkajs defines them, and committed offsets are read back with kafkajs's admin.
  */
+const { spawn } = require('node:child_process')
 const crypto = require('node:crypto')
+const path = require('node:path')
 const { Kafka } = require('../..')
 const { brokers, createTopic, referenceClient, uniqueTopic } = require('../helpers/kafka')
 const { waitFor } = require('../helpers/wait')
@@ -214,6 +216,47 @@ describe('consumer: lifecycle', () => {
     })
     await waitFor(() => entered, { what: 'the handler' })
     await expect(consumer.disconnect()).resolves.toBeUndefined()
+  })
+
+  test('a running consumer keeps its process alive while it waits for messages, and lets it exit once disconnected', async () => {
+    const topic = await createTopic({ topic: uniqueTopic('cbasic'), partitions: 1 })
+    // Nothing else holds the child's event loop: only the consumer waiting for its first message.
+    const script = `
+      const { Kafka } = require(${JSON.stringify(path.resolve(__dirname, '../..'))})
+      const kafka = new Kafka({ clientId: 'alive', brokers: ${JSON.stringify(brokers())}, logLevel: 0 })
+      const consumer = kafka.consumer({ groupId: ${JSON.stringify(group())}, maxWaitTimeInMs: 100 })
+      ;(async () => {
+        await consumer.connect()
+        await consumer.subscribe({ topic: ${JSON.stringify(topic)}, fromBeginning: true })
+        await consumer.run({
+          eachMessage: async ({ message }) => {
+            console.log('got ' + message.value)
+            setImmediate(() => consumer.disconnect())
+          },
+        })
+        console.log('running')
+      })()`
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (out += d))
+    let exitCode = null
+    const exited = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        exitCode = code
+        resolve(code)
+      }),
+    )
+    try {
+      await waitFor(() => out.includes('running') || exitCode !== null, { what: () => `the child running: ${out}` })
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      expect({ exitCode, out }).toEqual({ exitCode: null, out: 'running\n' })
+      await produce(topic, [{ value: 'm1' }])
+      await expect(exited).resolves.toBe(0)
+      expect(out).toBe('running\ngot m1\n')
+    } finally {
+      child.kill('SIGKILL')
+    }
   })
 
   test('eachBatch with partitionsConsumedConcurrently keeps the order within each partition', async () => {

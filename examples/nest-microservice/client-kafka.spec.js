@@ -144,7 +144,12 @@ describe('ClientKafka on the kafkajs alias: emitBatch, commitOffsets, status, un
     const onKafkajs = await startPart({ role: 'client', kafkajs: true, env: topics.env })
     try {
       expect(onKafkajs.info).toMatchObject({ kafkajs: true })
-      expect(await statusScenario(onKafkajs, `${topics.env.ORDERS_GROUP}-status-kafkajs`)).toEqual({ a, b })
+      const real = await statusScenario(onKafkajs, `${topics.env.ORDERS_GROUP}-status-kafkajs`)
+      // kafkajs's `a` may also learn, while it stops, of the rebalance b's leaving started (when a
+      // heartbeat or commit of its stop meets it): one more 'rebalancing' between the producer's
+      // 'disconnected' and 'stopped', or not, depending on timing. kafka-napi never reports it.
+      const lateRebalance = (s) => s.filter((x, i) => !(x === 'rebalancing' && i > s.indexOf('disconnected')))
+      expect({ ...real, a: { ...real.a, statuses: lateRebalance(real.a.statuses) } }).toEqual({ a, b })
     } finally {
       await onKafkajs.stop()
     }

@@ -36,7 +36,7 @@ const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
 
 class Runner {
   constructor(opts) {
-    Object.assign(this, opts) // consumer, native, offsets, emitter, logger, groupId, handlers, settings
+    Object.assign(this, opts) // consumer, native, chunks, offsets, emitter, logger, groupId, handlers, settings
     this.running = false
     this.assignment = new Map() // key -> { topic, partition }
     this.pendingSeeks = new Map() // key -> [{ offset, user }]
@@ -91,8 +91,8 @@ class Runner {
   pollNext() {
     this.emitter.emit(E.FETCH_START, {})
     const started = Date.now()
-    const polled = this.native
-      .poll(CHUNK_MESSAGES, Math.min(CHUNK_BYTES, this.settings.values.maxBytes), POLL_WAIT_MS)
+    const polled = this.chunks
+      .next(CHUNK_MESSAGES, Math.min(CHUNK_BYTES, this.settings.values.maxBytes), POLL_WAIT_MS)
       .then((chunk) => ({ chunk, started }))
     polled.catch(() => {})
     return polled
