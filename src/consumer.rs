@@ -267,6 +267,8 @@ impl NativeConsumer {
   #[napi]
   pub fn seek(&self, topic: String, partition: i32, offset: i64) {
     lock(&self.state).push_seek(topic, partition, offset);
+    // The poll thread may be waiting for something to fetch: the seek is applied by a poll.
+    self.poller.wake();
   }
 
   /// Pauses fetching from `partitions` of `topic` (every partition when absent), now and after

@@ -21,7 +21,7 @@ use std::ffi::{c_void, CString};
 use std::ops::Deref;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use rdkafka::bindings as rd;
@@ -56,8 +56,8 @@ impl Waker {
 
 /// Called by librdkafka, from any of its threads and under the queue's lock: signals only.
 unsafe extern "C" fn queue_nonempty(_rk: *mut rd::rd_kafka_t, opaque: *mut c_void) {
-  // SAFETY: `opaque` is the `Waker` boxed in `FetchQueue`, which disables this callback on both
-  // queues (under their locks) before it frees the box.
+  // SAFETY: `opaque` is the `Waker` of a `FetchQueue`, which disables this callback on both
+  // queues (under their locks) before it releases its reference.
   let waker = unsafe { &*(opaque as *const Waker) };
   waker.signal();
 }
@@ -66,7 +66,8 @@ unsafe extern "C" fn queue_nonempty(_rk: *mut rd::rd_kafka_t, opaque: *mut c_voi
 pub struct FetchQueue {
   fetched: *mut rd::rd_kafka_queue_t,
   consumer: *mut rd::rd_kafka_queue_t,
-  waker: Box<Waker>,
+  /// Shared with the poll thread, which waits on it between requests (see super::poller).
+  waker: Arc<Waker>,
 }
 
 // SAFETY: librdkafka queue handles are thread-safe; the pointers are owned by this struct.
@@ -85,9 +86,9 @@ impl FetchQueue {
       let q = FetchQueue {
         fetched,
         consumer,
-        waker: Box::default(),
+        waker: Arc::default(),
       };
-      let opaque = &*q.waker as *const Waker as *mut c_void;
+      let opaque = Arc::as_ptr(&q.waker) as *mut c_void;
       rd::rd_kafka_queue_cb_event_enable(q.fetched, Some(queue_nonempty), opaque);
       rd::rd_kafka_queue_cb_event_enable(q.consumer, Some(queue_nonempty), opaque);
       Some(q)
@@ -96,6 +97,11 @@ impl FetchQueue {
 
   pub fn waker(&self) -> &Waker {
     &self.waker
+  }
+
+  /// The waker, for a thread that waits on it without holding the consumer.
+  pub fn waker_handle(&self) -> Arc<Waker> {
+    self.waker.clone()
   }
 
   /// Ops (group events, logs, errors, messages of unrouted partitions) wait on the consumer queue.

@@ -27,7 +27,7 @@ use crate::error::code_parts;
 use crate::producer::lock;
 
 /// The longest single wait inside librdkafka, so closing never waits on a poll for long.
-const SLICE: Duration = Duration::from_millis(100);
+pub const SLICE: Duration = Duration::from_millis(100);
 /// How long a seek may take to be applied by librdkafka.
 const SEEK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -152,9 +152,18 @@ fn write_batch(batch: &[*mut rd::rd_kafka_message_t], w: &mut ChunkWriter) -> bo
   ok
 }
 
+/// A filled chunk, and whether it ended with nothing left to take.
+pub struct Polled {
+  pub chunk: Vec<u8>,
+  /// The fetch waker's generation when both queues were last seen empty, if the chunk ended
+  /// there: while the generation stays the same, nothing has come since.
+  pub drained_at: Option<u64>,
+}
+
 /// Fills one chunk (see the module comment).
-pub fn poll_chunk(c: &Consumer, state: &Mutex<GroupState>, closed: &AtomicBool, b: &Bounds) -> Vec<u8> {
+pub fn poll_chunk(c: &Consumer, state: &Mutex<GroupState>, closed: &AtomicBool, b: &Bounds) -> Polled {
   let mut w = ChunkWriter::default();
+  let mut drained_at = None;
   let deadline = Instant::now() + b.wait;
   let pending = lock(state).pending.clone();
   let mut batch = Vec::new();
@@ -183,11 +192,12 @@ pub fn poll_chunk(c: &Consumer, state: &Mutex<GroupState>, closed: &AtomicBool, 
     }
     let now = Instant::now();
     if !w.is_empty() || now >= deadline {
+      drained_at = Some(seen);
       break;
     }
     fetch.waker().wait(seen, deadline.saturating_duration_since(now).min(SLICE));
   }
-  w.buf
+  Polled { chunk: w.buf, drained_at }
 }
 
 /// One op from the consumer queue, waiting until `deadline` (at most a slice) while the chunk is

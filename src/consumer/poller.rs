@@ -12,6 +12,15 @@
 //! Promise is made in JS (`lib/consumer/chunks.js`), which also keeps the event loop alive while
 //! a chunk is asked for (the threadsafe function is weak).
 //!
+//! Between requests the thread waits on the consumer's fetch waker (librdkafka signals it when
+//! fetched messages or group events arrive), not for the request. When a chunk ended with both
+//! queues empty and nothing has come since, the next request does not wake the thread: it is
+//! taken when something comes (a poll started at once would only wait for that too), or within a
+//! [`SLICE`], so a request costs the JS thread a lock and no thread switch. When something is
+//! already waiting, the thread waits to be woken by the request, as it must not poll without
+//! one (a rebalance runs inside a poll, and JS marks itself busy before it asks). `seek` and
+//! `close` signal the waker themselves.
+//!
 //! The thread starts with the first request and ends after [`Poller::stop`] once every request
 //! made before is answered (by an empty chunk when the consumer is closing). It holds the
 //! consumer only while it polls, under the `polling` lock `close` waits for.
@@ -24,8 +33,8 @@ use std::thread::JoinHandle;
 use napi::bindgen_prelude::{Buffer, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 
-use super::fetch::Consumer;
-use super::poll::{poll_chunk, Bounds};
+use super::fetch::{Consumer, Waker};
+use super::poll::{poll_chunk, Bounds, SLICE};
 use super::rebalance::GroupState;
 use crate::error::{NativeError, NativeResult};
 use crate::producer::lock;
@@ -44,12 +53,17 @@ pub struct PollContext {
 struct Requests {
   queue: VecDeque<(Arc<Consumer>, Bounds)>,
   stop: bool,
+  /// The thread waits for a request (not for something to fetch): the next one must wake it.
+  parked: bool,
 }
 
 #[derive(Default)]
 struct Shared {
   requests: Mutex<Requests>,
+  /// Wakes a thread that has no fetch waker to wait on (a consumer without a fetch queue).
   asked: Condvar,
+  /// The consumer's fetch waker, once the thread runs (None: the consumer has no fetch queue).
+  waker: RwLock<Option<Arc<Waker>>>,
   listener: RwLock<Option<ChunkListener>>,
 }
 
@@ -85,22 +99,31 @@ impl Poller {
     if self.shared.listener.read().unwrap_or_else(PoisonError::into_inner).is_none() {
       return Err(NativeError::State("no chunk listener is set".into()));
     }
-    self.start(ctx)?;
+    self.start(&consumer, ctx)?;
     let mut r = lock(&self.shared.requests);
     if r.stop {
       return Err(NativeError::State("The consumer is disconnected".into()));
     }
     r.queue.push_back((consumer, bounds));
+    let wake = std::mem::take(&mut r.parked);
     drop(r);
-    self.shared.asked.notify_one();
+    if wake {
+      self.shared.wake();
+    }
     Ok(())
   }
 
-  fn start(&self, ctx: &PollContext) -> NativeResult<()> {
+  /// Wakes the thread wherever it waits (a seek to apply).
+  pub fn wake(&self) {
+    self.shared.wake();
+  }
+
+  fn start(&self, consumer: &Consumer, ctx: &PollContext) -> NativeResult<()> {
     let mut thread = lock(&self.thread);
     if thread.is_some() {
       return Ok(());
     }
+    *self.shared.waker.write().unwrap_or_else(PoisonError::into_inner) = consumer.fetch.as_ref().map(|f| f.waker_handle());
     let shared = self.shared.clone();
     let (state, closed, polling) = (ctx.state.clone(), ctx.closed.clone(), ctx.polling.clone());
     let handle = std::thread::Builder::new()
@@ -115,7 +138,7 @@ impl Poller {
   /// be joined off the JS thread (it may be inside a poll for up to one slice).
   pub fn stop(&self) -> Option<JoinHandle<()>> {
     lock(&self.shared.requests).stop = true;
-    self.shared.asked.notify_all();
+    self.shared.wake();
     lock(&self.thread).take()
   }
 }
@@ -127,30 +150,64 @@ impl Drop for Poller {
   }
 }
 
+impl Shared {
+  fn wake(&self) {
+    match self.waker.read().unwrap_or_else(PoisonError::into_inner).as_ref() {
+      Some(w) => w.signal(),
+      None => {
+        // Taken so the notification cannot fall between the thread's check and its wait.
+        let _r = lock(&self.requests);
+        self.asked.notify_all();
+      }
+    }
+  }
+
+  /// The next request in order, None once stopped with none left. `drained_at`: the fetch
+  /// waker's generation when the last chunk saw both queues empty (see the module comment).
+  fn next_request(&self, mut drained_at: Option<u64>) -> Option<(Arc<Consumer>, Bounds)> {
+    let waker = self.waker.read().unwrap_or_else(PoisonError::into_inner).clone();
+    let mut r = lock(&self.requests);
+    loop {
+      if let Some(next) = r.queue.pop_front() {
+        r.parked = false;
+        return Some(next);
+      }
+      if r.stop {
+        return None;
+      }
+      let Some(w) = waker.as_deref() else {
+        r.parked = true;
+        r = self.asked.wait(r).unwrap_or_else(PoisonError::into_inner);
+        continue;
+      };
+      let seen = w.generation();
+      // Nothing came since the queues were last empty: wait for it, not for the request.
+      let idle = drained_at == Some(seen);
+      r.parked = !idle;
+      drop(r);
+      w.wait(seen, SLICE);
+      if w.generation() != seen {
+        drained_at = None;
+      }
+      r = lock(&self.requests);
+    }
+  }
+}
+
 /// The thread's loop: each request in order, until stopped with none left.
 fn serve(shared: &Shared, state: &Mutex<GroupState>, closed: &AtomicBool, polling: &Mutex<()>) {
-  loop {
-    let (consumer, bounds) = {
-      let mut r = lock(&shared.requests);
-      loop {
-        if let Some(next) = r.queue.pop_front() {
-          break next;
-        }
-        if r.stop {
-          return;
-        }
-        r = shared.asked.wait(r).unwrap_or_else(PoisonError::into_inner);
-      }
-    };
-    let chunk = {
+  let mut drained_at = None;
+  while let Some((consumer, bounds)) = shared.next_request(drained_at) {
+    let polled = {
       let _polling = lock(polling);
-      let chunk = poll_chunk(&consumer, state, closed, &bounds);
+      let polled = poll_chunk(&consumer, state, closed, &bounds);
       // Inside the lock: once `close` holds it, its reference is the last one.
       drop(consumer);
-      chunk
+      polled
     };
+    drained_at = polled.drained_at;
     if let Some(l) = shared.listener.read().unwrap_or_else(PoisonError::into_inner).as_ref() {
-      l.call(Buffer::from(chunk), ThreadsafeFunctionCallMode::NonBlocking);
+      l.call(Buffer::from(polled.chunk), ThreadsafeFunctionCallMode::NonBlocking);
     }
   }
 }
