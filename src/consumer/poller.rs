@@ -6,11 +6,11 @@
 //! JS), and at one message per chunk (a consumer keeping up with a slow producer) the call alone
 //! took about 85 µs of the JS thread in a profile of the Nest example.
 //!
-//! Here JS asks with [`Poller::request`] (a lock and a condition-variable signal, no Promise),
-//! the consumer's own thread runs [`poll_chunk`] for each request in order, and hands every chunk
-//! to JS through one threadsafe function made once per consumer: one hand-off each way. The
-//! Promise is made in JS (`lib/consumer/chunks.js`), which also keeps the event loop alive while
-//! a chunk is asked for (the threadsafe function is weak).
+//! Here JS asks with [`Poller::request`] (a lock, and a signal only when the thread waits for
+//! it; no Promise), the consumer's own thread runs [`poll_chunk`] for each request in order, and
+//! hands every chunk to JS through one threadsafe function made once per consumer: one hand-off
+//! each way. The Promise is made in JS (`lib/consumer/chunks.js`), which also keeps the event
+//! loop alive while a chunk is asked for (the threadsafe function is weak).
 //!
 //! Between requests the thread waits on the consumer's fetch waker (librdkafka signals it when
 //! fetched messages or group events arrive), not for the request. When a chunk ended with both
