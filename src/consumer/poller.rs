@@ -29,6 +29,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use napi::bindgen_prelude::{Buffer, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -51,7 +52,8 @@ pub struct PollContext {
 
 #[derive(Default)]
 struct Requests {
-  queue: VecDeque<(Arc<Consumer>, Bounds)>,
+  /// Each request with when it was made (its wait counts from then).
+  queue: VecDeque<(Arc<Consumer>, Bounds, Instant)>,
   stop: bool,
   /// The thread waits for a request (not for something to fetch): the next one must wake it.
   parked: bool,
@@ -104,7 +106,7 @@ impl Poller {
     if r.stop {
       return Err(NativeError::State("The consumer is disconnected".into()));
     }
-    r.queue.push_back((consumer, bounds));
+    r.queue.push_back((consumer, bounds, Instant::now()));
     let wake = std::mem::take(&mut r.parked);
     drop(r);
     if wake {
@@ -164,7 +166,7 @@ impl Shared {
 
   /// The next request in order, None once stopped with none left. `drained_at`: the fetch
   /// waker's generation when the last chunk saw both queues empty (see the module comment).
-  fn next_request(&self, mut drained_at: Option<u64>) -> Option<(Arc<Consumer>, Bounds)> {
+  fn next_request(&self, mut drained_at: Option<u64>) -> Option<(Arc<Consumer>, Bounds, Instant)> {
     let waker = self.waker.read().unwrap_or_else(PoisonError::into_inner).clone();
     let mut r = lock(&self.requests);
     loop {
@@ -197,7 +199,9 @@ impl Shared {
 /// The thread's loop: each request in order, until stopped with none left.
 fn serve(shared: &Shared, state: &Mutex<GroupState>, closed: &AtomicBool, polling: &Mutex<()>) {
   let mut drained_at = None;
-  while let Some((consumer, bounds)) = shared.next_request(drained_at) {
+  while let Some((consumer, mut bounds, asked)) = shared.next_request(drained_at) {
+    // Taken up to a slice after it was made (see the module comment): the wait counts from then.
+    bounds.wait = bounds.wait.saturating_sub(asked.elapsed());
     let polled = {
       let _polling = lock(polling);
       let polled = poll_chunk(&consumer, state, closed, &bounds);
