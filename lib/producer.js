@@ -148,6 +148,7 @@ class Producer {
     native.setEventListener((json) => events.onEvent(json))
     this._sends = new SendTracker(native)
     this._sends.onBacklog = (bytes) => this._admission.noteBacklog(bytes)
+    this._sends.onFailed = (e, sent, profile) => this._deliveryFailed(e, sent, profile)
     this._admission.attach(native)
     const { sasl } = this._kafka._config
     if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER') {
@@ -338,26 +339,13 @@ class Producer {
 
   /** Packs the send and hands it to the tracker; the Promise settles with its RecordMetadata. */
   _dispatch(profile, acks, topicMessages, metadata) {
-    const { topics, sent, packed } = packSend(this._sends.packer, topicMessages, this._partitioner, metadata)
-    if (packed === null) return Promise.resolve([])
-    return this._sends.send(profile, packed).then(
-      (parts) =>
-        acks === 0
-          ? []
-          : parts.map((p) => ({
-              topicName: topics[p.topic],
-              partition: p.partition,
-              errorCode: 0,
-              baseOffset: p.baseOffset,
-              logAppendTime: p.logAppendTime,
-              logStartOffset: '-1',
-            })),
-      (e) => this._deliveryFailed(e, sent, topics, profile),
-    )
+    const sent = packSend(this._sends.packer, topicMessages, this._partitioner, metadata)
+    if (sent.length === 0) return Promise.resolve([])
+    return this._sends.send(profile, acks, sent)
   }
 
   /** Decodes a native rejection, reports every failed message, then rejects with the error. */
-  async _deliveryFailed(nativeErr, sent, topics, profile) {
+  async _deliveryFailed(nativeErr, sent, profile) {
     const context = {
       retries: this._settings.retry.retries,
       deliveryTimeout: this._profiles.deliveryTimeout(profile),
@@ -365,7 +353,7 @@ class Producer {
     }
     const err = fromNative(nativeErr, context)
     Object.defineProperty(err, REPORTED, { value: true })
-    const reports = reportsForDelivery(err, sent, topics, {
+    const reports = reportsForDelivery(err, sent, {
       retries: this._settings.retry.retries,
       context,
       possiblyPersisted: err.possiblyPersisted === true,

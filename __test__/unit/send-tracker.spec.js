@@ -40,13 +40,18 @@ function fakeNative() {
   return native
 }
 
+/** A packed send of `count` messages to topic 't' (route.js's Sent, as the tracker reads it). */
+function sentOf(count) {
+  return { topics: ['t'], messages: new Array(count).fill({}), ends: null, runTopics: ['t'], offset: 0, length: 0 }
+}
+
 /** Starts `n` sends of `count` messages each; returns their settlement order. */
 function startSends(tracker, n, count) {
   const settled = []
   const promises = []
   for (let i = 0; i < n; i++) {
     promises.push(
-      tracker.send(0, { offset: 0, length: 0, count }).then(
+      tracker.send(0, -1, sentOf(count)).then(
         (parts) => settled.push(`ok ${i} ${parts[0].baseOffset}`),
         (e) => settled.push(`failed ${i} ${e.message}`),
       ),

@@ -55,7 +55,7 @@ function reportsForRejection(batch, error) {
  * `failures` (per message: index, topic, partition, code, name, message, persisted) or without
  * (refused whole, or never completed: `possiblyPersisted` then says which).
  */
-function reportsForDelivery(err, sent, topics, { retries, context, possiblyPersisted = false }) {
+function reportsForDelivery(err, sent, { retries, context, possiblyPersisted = false }) {
   if (!err.failures) {
     return sent.messages.map((message, i) => ({
       topic: topicOf(sent, i),
@@ -72,7 +72,7 @@ function reportsForDelivery(err, sent, topics, { retries, context, possiblyPersi
     const error =
       failures.length === 1 || f.code === failures[0].code ? err : errorForCode(f.code, f.name, f.message, context)
     return {
-      topic: message ? topicOf(sent, f.index) : topics[f.topic],
+      topic: message ? topicOf(sent, f.index) : sent.topics[f.topic],
       partition: f.partition >= 0 ? f.partition : undefined,
       message,
       error,

@@ -14,6 +14,28 @@ const FAILED = 0xffffffff
  * together held the loop for 6-9 ms. The rest follow in the next turns (setImmediate), in order.
  */
 const SETTLE_PER_TURN = 1000
+
+/** A send in flight: how to settle it, and what its metadata and failure reports need. */
+class PendingSend {
+  constructor(resolve, acks, sent, profile) {
+    this.resolve = resolve
+    this.acks = acks
+    this.sent = sent
+    this.profile = profile
+  }
+}
+
+/** kafkajs's RecordMetadata, one per partition a send reached. */
+class RecordMetadata {
+  constructor(topicName, partition, baseOffset, logAppendTime) {
+    this.topicName = topicName
+    this.partition = partition
+    this.errorCode = 0
+    this.baseOffset = baseOffset
+    this.logAppendTime = logAppendTime
+    this.logStartOffset = '-1'
+  }
+}
 /**
  * The JS half of the send path: one Promise per send, settled in bulk when the native core says
  * sends have finished (one wake-up per burst, one `takeCompletions()` call per wake-up).
@@ -35,22 +57,36 @@ class SendTracker {
     this.packer = new Packer()
     this.queuedMeta = []
     this.flushQueued = () => this.flush()
-    /** Finished sends not settled yet (flat: id, error, parts), from `readyAt` on. */
+    /** Finished sends not settled yet (flat: id, error, RecordMetadata[]), from `readyAt` on. */
     this.ready = []
     this.readyAt = 0
     this.settleLater = null
     /** Told the enqueue backlog (bytes) after each native send: the admission step reads it. */
     this.onBacklog = () => {}
+    /**
+     * A send failed (`error`: the native error, or a KafkaJSError when it can never finish):
+     * returns the Promise its caller's Promise takes on (the producer reports, then rejects).
+     */
+    this.onFailed = (error) => Promise.reject(error)
+    this.resolveNext = null
+    this.capture = (resolve) => {
+      this.resolveNext = resolve
+    }
     native.setCompletionListener(() => this.drain())
   }
 
-  /** A send just written by `packer` (`finish()`'s { offset, length }). */
-  send(profile, { offset, length, count }) {
+  /**
+   * A send just packed (`sent`, route.js's Sent): its Promise, which resolves with the send's
+   * RecordMetadata[] (kafkajs's shape; [] with acks 0), or settles as `onFailed` says.
+   */
+  send(profile, acks, sent) {
     const id = this.nextId
     this.nextId = (this.nextId + 1) >>> 0
-    const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, count }))
+    // `capture` stores the resolving functions: no executor closure per send.
+    const promise = new Promise(this.capture)
+    this.pending.set(id, new PendingSend(this.resolveNext, acks, sent, profile))
     if (this.queuedMeta.length === 0) queueMicrotask(this.flushQueued)
-    this.queuedMeta.push(profile, id, offset, length)
+    this.queuedMeta.push(profile, id, sent.offset, sent.length)
     if (this.keepAlive === null) this.keepAlive = setInterval(() => {}, 1 << 30)
     return promise
   }
@@ -72,12 +108,20 @@ class SendTracker {
     if (!this.packer.writing) this.packer.reset()
   }
 
-  settle(id, error, parts) {
+  /** Settles send `id`: `metadata` is its RecordMetadata[] when `error` is null. */
+  settle(id, error, metadata) {
     const p = this.pending.get(id)
     if (!p) return
     this.pending.delete(id)
-    if (error !== null) p.reject(error)
-    else p.resolve(parts)
+    p.resolve(error === null ? metadata : this.failed(error, p))
+  }
+
+  failed(error, p) {
+    try {
+      return this.onFailed(error, p.sent, p.profile)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /** Takes every finished send (buffer layout: `write_completion` in src/producer.rs) and settles a slice of them. */
@@ -89,23 +133,26 @@ class SendTracker {
       const n = b.readUInt32LE(o + 4)
       o += 8
       let error = null
-      let parts = null
+      let metadata = null
       if (n === FAILED) {
         const len = b.readUInt32LE(o)
-        error = b.toString('utf8', o + 4, o + 4 + len)
+        error = new Error(b.toString('utf8', o + 4, o + 4 + len))
         o += 4 + len
       } else {
-        parts = new Array(n)
-        for (let i = 0; i < n; i++, o += 24) {
-          parts[i] = {
-            topic: b.readUInt32LE(o),
-            partition: b.readInt32LE(o + 4),
-            baseOffset: int64String(b, o + 8),
-            logAppendTime: int64String(b, o + 16),
+        const p = this.pending.get(id)
+        metadata = p === undefined || p.acks === 0 ? [] : new Array(n)
+        if (metadata.length > 0) {
+          for (let i = 0; i < n; i++, o += 24) {
+            metadata[i] = new RecordMetadata(
+              p.sent.topics[b.readUInt32LE(o)],
+              b.readInt32LE(o + 4),
+              int64String(b, o + 8),
+              int64String(b, o + 16),
+            )
           }
-        }
+        } else o += 24 * n
       }
-      this.ready.push(id, error === null ? null : new Error(error), parts)
+      this.ready.push(id, error, metadata)
     }
     this.settleReady(SETTLE_PER_TURN)
   }
@@ -116,7 +163,7 @@ class SendTracker {
     let i = this.readyAt
     while (i < ready.length && budget > 0) {
       const p = this.pending.get(ready[i])
-      if (p) budget -= p.count || 1
+      if (p) budget -= p.sent.messages.length || 1
       this.settle(ready[i], ready[i + 1], ready[i + 2])
       i += 3
     }
@@ -151,13 +198,13 @@ class SendTracker {
     if (this.settleLater !== null) clearImmediate(this.settleLater)
     this.settleLater = null
     this.settleReady(Number.POSITIVE_INFINITY)
-    for (const p of this.pending.values()) {
+    const left = [...this.pending.keys()]
+    for (const id of left) {
       const e = new KafkaJSError('The producer was disconnected before the send completed', { retriable: false })
       // Its messages' fate is unknown: they may have reached the broker.
       e.possiblyPersisted = true
-      p.reject(e)
+      this.settle(id, e, null)
     }
-    this.pending.clear()
     this.release()
   }
 }
