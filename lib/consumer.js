@@ -4,6 +4,7 @@
  *
  * One librdkafka group consumer per connect. The concerns, one file each (lib/consumer/):
  *   config.js   kafkajs options -> librdkafka properties (one table), validated at construction
+ *   session.js  the native consumer itself: open (brokers proven reachable), close, leave the group
  *   runner.js   the run loop: polls chunks, runs the handlers, retries, seeks back what was not handled
  *   assignment.js  what an assignment or a revocation changes in the run loop
  *   failure-rules.js  crash, retry or carry on after an error, and whether a crash restarts
@@ -19,19 +20,16 @@
  * `disconnect` also commits what was handled and destroys the native consumer.
  */
 const util = require('node:util')
-const { NativeConsumer } = require('./native')
-const { ChunkSource } = require('./consumer/chunks')
 const { producerProperties, brokerListOf } = require('./config')
 const { consumerProperties } = require('./consumer/config')
 const { CONSUMER_EVENTS } = require('./consumer/events')
-const { OffsetManager } = require('./consumer/offsets')
+const { OffsetManager, byTopic } = require('./consumer/offsets')
 const { Runner } = require('./consumer/runner')
-const { decodeChunk } = require('./consumer/decode')
+const { openSession, closeSession, leaveGroup, describeGroup } = require('./consumer/session')
 const { Pauses } = require('./consumer/pauses')
 const { restartAfter } = require('./consumer/failure-rules')
 const { InstrumentationEmitter } = require('./events')
 const { ClientEvents } = require('./producer/client-events')
-const { installTokenProvider } = require('./oauth')
 const { KafkaJSNonRetriableError, KafkaJSProtocolError, fromNative } = require('./errors')
 const { protocolError } = require('./protocol-errors')
 const {
@@ -107,43 +105,24 @@ class Consumer {
 
   async _openNative() {
     const brokers = brokerListOf(await this._kafka._resolveBrokers())
-    try {
-      this._native = new NativeConsumer({ ...this._settings.props, 'bootstrap.servers': brokers })
-    } catch (e) {
-      throw fromNative(e)
-    }
-    const native = this._native
-    const events = this._clientEvents
-    events.reset()
-    native.setEventListener((json) => events.onEvent(json))
-    this._chunks = new ChunkSource(native)
-    const { sasl } = this._kafka._config
-    if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER')
-      installTokenProvider(native, sasl.oauthBearerProvider, this._client.authenticationTimeout, this._logger)
-    const refused = events.refusal()
-    refused.catch(() => {})
-    const timeout = this._client.connectionTimeout + this._client.authenticationTimeout
-    try {
-      await Promise.race([native.topics(timeout), refused])
-    } catch (e) {
-      throw events.connectError(fromNative(e), brokers)
-    } finally {
-      events.refuseConnect = null
-    }
+    const session = await openSession({
+      brokers,
+      props: this._settings.props,
+      client: this._client,
+      events: this._clientEvents,
+      sasl: this._kafka._config.sasl,
+      logger: this._logger,
+    })
+    this._native = session.native
+    this._chunks = session.chunks
   }
 
   async _closeNative() {
-    const native = this._native
-    if (!native) return
-    const chunks = this._chunks
+    if (!this._native) return
+    const session = { native: this._native, chunks: this._chunks }
     this._native = null
     this._chunks = null
-    try {
-      await native.close()
-    } finally {
-      native.clearEventListener()
-      chunks.closed()
-    }
+    await closeSession(session)
   }
 
   /** kafkajs: RegExps are matched against the cluster's topics now; strings as given. */
@@ -223,17 +202,12 @@ class Consumer {
   }
 
   _emitCommit(list) {
-    const byTopic = new Map()
-    for (const { topic, partition, offset } of list) {
-      if (!byTopic.has(topic)) byTopic.set(topic, [])
-      byTopic.get(topic).push({ partition: String(partition), offset })
-    }
     const runner = this._runner
     this._emitter.emit(CONSUMER_EVENTS.COMMIT_OFFSETS, {
       groupId: this._groupId,
       memberId: runner ? runner.memberId : '',
       groupGenerationId: runner ? runner.generation : -1,
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      topics: byTopic(list, (partition) => String(partition)),
     })
   }
 
@@ -268,24 +242,10 @@ class Consumer {
     this._logger.info('Stopped', { groupId: this._groupId })
   }
 
-  /**
-   * Unsubscribes and polls until librdkafka has run the revocation (it runs inside a poll), so
-   * the group rebalances now rather than after max.poll.interval.ms. Messages polled meanwhile
-   * are not handled, so not committed. Best effort, bounded.
-   */
+  /** Leaves the group now (session.js's leaveGroup): best effort, bounded. */
   async _leaveGroup() {
-    const native = this._native
-    if (!native) return
-    try {
-      native.unsubscribe()
-      const deadline = Date.now() + 5000
-      while (Date.now() < deadline) {
-        const records = decodeChunk(await this._chunks.next(10000, 1 << 20, 100))
-        if (records.some((r) => r.kind === 'revoke')) break
-      }
-    } catch (e) {
-      this._logger.warn(`Leaving the group failed: ${e.message}`, { groupId: this._groupId })
-    }
+    if (!this._native) return
+    await leaveGroup({ native: this._native, chunks: this._chunks }, this._logger, this._groupId)
   }
 
   disconnect() {
@@ -418,38 +378,12 @@ class Consumer {
     const list = validateCommits(topicPartitions)
     const offsets = this._runner === null && this._native && this._ending ? this._ending : null
     if (!offsets) this._requireRunning()
-    const byTopic = new Map()
-    for (const { topic, partition, offset } of list) {
-      if (!byTopic.has(topic)) byTopic.set(topic, [])
-      byTopic.get(topic).push({ partition, offset })
-    }
-    await (offsets || this._offsets).commitOffsets({
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-    })
+    await (offsets || this._offsets).commitOffsets({ topics: byTopic(list, (partition) => partition) })
   }
 
   async describeGroup() {
     if (!this._native) throw new KafkaJSNonRetriableError('The consumer is not connected')
-    let d
-    try {
-      d = await this._native.describeGroup(this._client.requestTimeout)
-    } catch (e) {
-      throw fromNative(e)
-    }
-    return {
-      errorCode: 0,
-      groupId: d.groupId,
-      members: d.members.map((m) => ({
-        memberId: m.memberId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        memberMetadata: m.memberMetadata,
-        memberAssignment: m.memberAssignment,
-      })),
-      protocol: d.protocol,
-      protocolType: d.protocolType,
-      state: d.state,
-    }
+    return describeGroup(this._native, this._client.requestTimeout)
   }
 }
 

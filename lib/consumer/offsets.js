@@ -169,4 +169,17 @@ class OffsetManager {
   }
 }
 
-module.exports = { OffsetManager, key }
+/**
+ * `[{ topic, partition, offset }]` as kafkajs's `[{ topic, partitions: [{ partition, offset }] }]`,
+ * topics in first-seen order; `partitionOf` shapes each partition number.
+ */
+function byTopic(list, partitionOf) {
+  const topics = new Map()
+  for (const { topic, partition, offset } of list) {
+    if (!topics.has(topic)) topics.set(topic, [])
+    topics.get(topic).push({ partition: partitionOf(partition), offset })
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }))
+}
+
+module.exports = { OffsetManager, key, byTopic }
