@@ -32,6 +32,7 @@ mod offsets;
 mod poll;
 mod poller;
 mod rebalance;
+mod sasl;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,6 +58,8 @@ type Inner = fetch::Consumer;
 /// A librdkafka group consumer with kafkajs-free inputs and outputs.
 #[napi]
 pub struct NativeConsumer {
+  /// Answers OAUTHBEARER token requests; declared first, so it stops before the client goes.
+  tokens: Mutex<Option<sasl::TokenServer>>,
   consumer: Mutex<Option<Arc<Inner>>>,
   state: Arc<Mutex<GroupState>>,
   idle: Arc<Condvar>,
@@ -119,12 +122,22 @@ impl NativeConsumer {
       idle: idle.clone(),
       fetch_queue: Default::default(),
     };
-    let cfg = client_config(&base, &[])?;
+    // SASL/OAUTHBEARER: token requests go to a queue of their own, served by [`sasl`]'s thread.
+    let oauth = base
+      .iter()
+      .any(|(k, v)| (k == "sasl.mechanisms" || k == "sasl.mechanism") && v.eq_ignore_ascii_case("OAUTHBEARER"));
+    let extra = if oauth {
+      vec![("enable_sasl_queue".to_string(), "true".to_string())]
+    } else {
+      Vec::new()
+    };
+    let cfg = client_config(&base, &extra)?;
     let base: BaseConsumer<ConsumerCtx> = cfg.create_with_context(ctx).map_err(|e| match NativeError::from(e) {
       NativeError::Config(m) => NativeError::Config(redact(&m, &base)),
       other => other,
     })?;
     Ok(NativeConsumer {
+      tokens: Mutex::new(None),
       consumer: Mutex::new(Some(Arc::new(fetch::Consumer::new(base)))),
       poll: PollContext {
         state: state.clone(),
@@ -152,8 +165,17 @@ impl NativeConsumer {
 
   /// SASL/OAUTHBEARER: `provider(requestId)` is called whenever librdkafka needs a token.
   #[napi]
+  /// From then on the consumer's token requests are answered by its own thread
+  /// ([`sasl::TokenServer`]), whether or not anything polls.
   pub fn set_token_provider(&self, provider: Function<u32, ()>, timeout_ms: u32) -> napi::Result<()> {
-    self.sink.set_token_provider(provider, Duration::from_millis(timeout_ms as u64))
+    self.sink.set_token_provider(provider, Duration::from_millis(timeout_ms as u64))?;
+    let inner = self.inner()?;
+    let mut tokens = lock(&self.tokens);
+    if tokens.is_none() {
+      *tokens = sasl::TokenServer::start(inner.client().native_ptr(), self.sink.clone())
+        .map_err(|e| NativeError::State(format!("could not start the SASL token thread: {e}")))?;
+    }
+    Ok(())
   }
 
   /// `lifetime_ms`: when the token expires, in ms since the epoch.
@@ -352,8 +374,12 @@ impl NativeConsumer {
     }
     let polling = self.poll.polling.clone();
     let thread = self.poller.stop();
+    let tokens = lock(&self.tokens).take();
     env.spawn_future(async move {
       tokio::task::spawn_blocking(move || {
+        // The token thread uses the client: it stops first (within a slice, or once the token
+        // request it is answering has its answer or times out).
+        drop(tokens);
         // The poll in flight ends within one slice; then this is the last reference, and dropping
         // it closes the consumer (rust-rdkafka serves the final revocation while closing).
         let polled = lock(&polling);

@@ -9,7 +9,7 @@ const path = require('node:path')
 const util = require('node:util')
 const crypto = require('node:crypto')
 const { Kafka, logLevel, KafkaJSSASLAuthenticationError, KafkaJSConnectionError } = require('../..')
-const { createTopic, readBack, requiredEnv } = require('../helpers/kafka')
+const { createTopic, readBack, referenceClient, requiredEnv } = require('../helpers/kafka')
 const { waitFor } = require('../helpers/wait')
 
 const env = requiredEnv
@@ -86,6 +86,54 @@ describe('SASL', () => {
       await producer.disconnect()
     }
     expect((await readBack(topic, 2)).map((m) => m.value.toString())).toEqual(['first token', 'refreshed token'])
+  })
+
+  test('oauthbearer: a consumer authenticates through its provider and reads what was sent', async () => {
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    let calls = 0
+    const oauthBearerProvider = async () => {
+      calls++
+      const now = Math.floor(Date.now() / 1000)
+      return { value: `${b64({ alg: 'none' })}.${b64({ sub: 'bob', iat: now, exp: now + 60 })}.` }
+    }
+    const topic = await createTopic()
+    const producer = referenceClient().producer()
+    await producer.connect()
+    await producer.send({ topic, messages: [{ value: 'for the consumer' }] })
+    await producer.disconnect()
+    const consumer = new Kafka({
+      brokers: saslBrokers(),
+      sasl: { mechanism: 'oauthbearer', oauthBearerProvider },
+      logLevel: logLevel.NOTHING,
+    }).consumer({ groupId: `security-oauth-${crypto.randomBytes(4).toString('hex')}` })
+    await consumer.connect()
+    try {
+      expect(calls).toBeGreaterThanOrEqual(1)
+      const seen = []
+      await consumer.subscribe({ topics: [topic], fromBeginning: true })
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value.toString()) })
+      await waitFor(() => seen.length > 0, { what: 'the message, read over OAUTHBEARER' })
+      expect(seen).toEqual(['for the consumer'])
+    } finally {
+      await consumer.disconnect()
+    }
+  })
+
+  test('oauthbearer: a consumer whose provider throws fails connect with a typed error', async () => {
+    const consumer = new Kafka({
+      brokers: saslBrokers(),
+      sasl: {
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: async () => {
+          throw new Error('identity provider down')
+        },
+      },
+      authenticationTimeout: 2000,
+      logLevel: logLevel.NOTHING,
+    }).consumer({ groupId: 'security-oauth-refused' })
+    const err = await consumer.connect().catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
+    expect(err.message).toMatch(/identity provider down/)
   })
 
   test('oauthbearer: a provider that throws fails connect with a typed error', async () => {
