@@ -163,10 +163,12 @@ impl NativeConsumer {
     self.sink.clear_listener();
   }
 
-  /// SASL/OAUTHBEARER: `provider(requestId)` is called whenever librdkafka needs a token.
+  /// SASL/OAUTHBEARER: `provider(requestId)` is called whenever librdkafka needs a token. From
+  /// then on the consumer's token requests are answered by its own thread
+  /// ([`sasl::TokenServer`]), whether or not anything polls. A consumer collected without
+  /// `close` joins that thread as it is dropped: at most the provider's timeout when a request is
+  /// being answered then.
   #[napi]
-  /// From then on the consumer's token requests are answered by its own thread
-  /// ([`sasl::TokenServer`]), whether or not anything polls.
   pub fn set_token_provider(&self, provider: Function<u32, ()>, timeout_ms: u32) -> napi::Result<()> {
     self.sink.set_token_provider(provider, Duration::from_millis(timeout_ms as u64))?;
     let inner = self.inner()?;
