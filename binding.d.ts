@@ -24,6 +24,11 @@ export declare class NativeConsumer {
   /** `lifetime_ms`: when the token expires, in ms since the epoch. */
   resolveToken(requestId: number, token: string, principal: string, lifetimeMs: number): void
   rejectToken(requestId: number, message: string): void
+  /**
+   * Proves that a broker answers, serving the client errors that explain why not (for connect,
+   * before anything subscribes; see [`group::probe`]).
+   */
+  probe(timeoutMs: number): Promise<void>
   /** Every topic name in the cluster (also proves that a broker answers). */
   topics(timeoutMs: number): Promise<string[]>
   /**

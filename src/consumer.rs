@@ -197,6 +197,21 @@ impl NativeConsumer {
     self.blocking(env, move |c| group::topic_names(c, Duration::from_millis(timeout_ms as u64)))
   }
 
+  /// Proves that a broker answers, serving the client errors that explain why not (for connect,
+  /// before anything subscribes; see [`group::probe`]).
+  #[napi(ts_return_type = "Promise<void>")]
+  pub fn probe<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, ()>> {
+    let (inner, polling) = (self.inner(), self.poll.polling.clone());
+    let timeout = Duration::from_millis(timeout_ms as u64);
+    env.spawn_future(async move {
+      let inner = inner?;
+      let r = tokio::task::spawn_blocking(move || group::probe(inner, &polling, timeout))
+        .await
+        .map_err(blocking_error)?;
+      Ok(r?)
+    })
+  }
+
   /// Subscribes to exactly `topics` (replacing any earlier subscription). Partitions of
   /// `from_beginning` topics start at the beginning where the group has no committed offset.
   #[napi]

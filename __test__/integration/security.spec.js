@@ -33,6 +33,13 @@ async function roundTrip(kafkaConfig, producerConfig = {}) {
   return m.value.toString()
 }
 
+/** A producer or a consumer (its own group) of a client with `config`, logging nothing. */
+function newClient(role, config) {
+  const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...config })
+  if (role === 'producer') return kafka.producer()
+  return kafka.consumer({ groupId: `security-${crypto.randomBytes(4).toString('hex')}` })
+}
+
 /** An unsecured JWS (alg none) for `sub`, valid `seconds`: the broker's default OAUTHBEARER validator accepts it. */
 function unsecuredToken(sub, seconds) {
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
@@ -48,22 +55,21 @@ describe('SASL', () => {
     },
   )
 
-  test.each(['plain', 'scram-sha-512'])(
-    '%s with a wrong password: KafkaJSSASLAuthenticationError within the authentication timeout',
-    async (mechanism) => {
-      const p = new Kafka({
-        brokers: saslBrokers(),
-        sasl: { mechanism, username: user.username, password: 'wrong' },
-        authenticationTimeout: 3000,
-        logLevel: logLevel.NOTHING,
-      }).producer()
-      const started = Date.now()
-      const err = await p.connect().catch((e) => e)
-      expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
-      expect(err.message).toMatch(/SASL authentication failed/)
-      expect(Date.now() - started).toBeLessThan(3000)
-    },
-  )
+  test.each([
+    ['producer', 'plain'],
+    ['producer', 'scram-sha-512'],
+    ['consumer', 'plain'],
+    ['consumer', 'scram-sha-512'],
+  ])('a %s with a wrong %s password: KafkaJSSASLAuthenticationError naming the cause', async (role, mechanism) => {
+    const client = newClient(role, {
+      brokers: saslBrokers(),
+      sasl: { mechanism, username: user.username, password: 'wrong' },
+      authenticationTimeout: 3000,
+    })
+    const err = await client.connect().catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
+    expect(err.message).toMatch(/SASL authentication failed: .*(credentials|[Aa]uthentication)/)
+  })
 
   test('oauthbearer: the provider supplies the token, and is asked again before it expires', async () => {
     let calls = 0
@@ -124,7 +130,7 @@ describe('SASL', () => {
   test.each(['producer', 'consumer'])(
     'oauthbearer: a %s whose provider throws fails connect with a typed error',
     async (role) => {
-      const kafka = new Kafka({
+      const client = newClient(role, {
         brokers: saslBrokers(),
         sasl: {
           mechanism: 'oauthbearer',
@@ -133,9 +139,7 @@ describe('SASL', () => {
           },
         },
         authenticationTimeout: 2000,
-        logLevel: logLevel.NOTHING,
       })
-      const client = role === 'producer' ? kafka.producer() : kafka.consumer({ groupId: 'security-oauth-refused' })
       const err = await client.connect().catch((e) => e)
       expect(err).toBeInstanceOf(KafkaJSSASLAuthenticationError)
       expect(err.message).toMatch(/identity provider down/)
@@ -159,20 +163,22 @@ describe('TLS', () => {
     expect(await roundTrip({ brokers: sslBrokers(), ssl })).toBe('secured')
   })
 
-  test('a CA that did not sign the broker certificate fails with a typed TLS error', async () => {
-    // The client certificate is not a CA: nothing chains to it.
-    const wrongCa = fs.readFileSync(path.join(tlsDir(), 'client.pem'))
-    const p = new Kafka({
-      brokers: sslBrokers(),
-      ssl: { ca: [wrongCa] },
-      connectionTimeout: 1000,
-      authenticationTimeout: 2000,
-      logLevel: logLevel.NOTHING,
-    }).producer()
-    const err = await p.connect().catch((e) => e)
-    expect(err).toBeInstanceOf(KafkaJSConnectionError)
-    expect(err.message).toMatch(/TLS error|certificate|SSL/i)
-  })
+  test.each(['producer', 'consumer'])(
+    'a %s given a CA that did not sign the broker certificate fails with a typed TLS error',
+    async (role) => {
+      // The client certificate is not a CA: nothing chains to it.
+      const wrongCa = fs.readFileSync(path.join(tlsDir(), 'client.pem'))
+      const client = newClient(role, {
+        brokers: sslBrokers(),
+        ssl: { ca: [wrongCa] },
+        connectionTimeout: 1000,
+        authenticationTimeout: 2000,
+      })
+      const err = await client.connect().catch((e) => e)
+      expect(err).toBeInstanceOf(KafkaJSConnectionError)
+      expect(err.message).toMatch(/TLS error connecting to .*certificate verify failed/i)
+    },
+  )
 
   test('rejectUnauthorized: false connects without verification and logs a warning', async () => {
     const warnings = []

@@ -35,7 +35,7 @@ async function openSession({ brokers, props, client, events, sasl, logger }) {
     refused.catch(() => {})
     const timeout = client.connectionTimeout + client.authenticationTimeout
     try {
-      await Promise.race([native.topics(timeout), refused])
+      await Promise.race([native.probe(timeout), refused])
     } catch (e) {
       throw events.connectError(fromNative(e), brokers)
     } finally {

@@ -1,14 +1,20 @@
 //! Cluster and group metadata for the consumer: the topic names (kafkajs resolves a RegExp
 //! subscription against them) and the description of the consumer's group.
 
+use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::Duration;
 
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::RDKafkaErrorCode;
 
+use super::fetch;
+use super::poll::SLICE;
 use super::rebalance::ConsumerCtx;
 use crate::error::{NativeError, NativeResult};
+use crate::producer::lock;
 
 #[napi(object)]
 pub struct GroupMember {
@@ -36,6 +42,50 @@ pub struct GroupDescription {
 pub fn topic_names(c: &BaseConsumer<ConsumerCtx>, timeout: Duration) -> NativeResult<Vec<String>> {
   let md = c.fetch_metadata(None, timeout)?;
   Ok(md.topics().iter().map(|t| t.name().to_string()).collect())
+}
+
+/// Proves that a broker answers, for connect: a metadata request, on a thread of its own, while
+/// this thread serves the consumer queue. Before the consumer runs nothing else polls that queue,
+/// and it is where librdkafka reports a refused SASL login or a failed TLS handshake. Served, such
+/// an error reaches the event listener (rust-rdkafka hands it to the context first, which is how
+/// JS learns its reason), and the probe fails with it at once instead of at the request's timeout;
+/// the request then ends on its own, holding the consumer until it does. Called before anything
+/// subscribes, so the queue holds client errors only. `polling`: the poll thread's lock, held
+/// while serving.
+pub fn probe(c: Arc<fetch::Consumer>, polling: &Mutex<()>, timeout: Duration) -> NativeResult<()> {
+  let Some(waker) = c.fetch.as_ref().map(|q| q.waker_handle()) else {
+    return topic_names(&c, timeout).map(drop);
+  };
+  let answer: Arc<Mutex<Option<NativeResult<()>>>> = Arc::default();
+  let request = {
+    let (c, answer, waker) = (c.clone(), answer.clone(), waker.clone());
+    move || {
+      let answered = c.fetch_metadata(None, timeout).map(drop).map_err(NativeError::from);
+      *lock(&answer) = Some(answered);
+      waker.signal();
+    }
+  };
+  thread::Builder::new()
+    .name("kafka-napi-probe".into())
+    .spawn(request)
+    .map_err(|e| NativeError::State(format!("could not start the connect probe: {e}")))?;
+  loop {
+    let seen = waker.generation();
+    if let Some(q) = c.fetch.as_ref().filter(|q| q.events_waiting()) {
+      let _polling = lock(polling);
+      while q.events_waiting() {
+        if let Some(Err(e)) = c.poll(Duration::ZERO) {
+          if matches!(e.rdkafka_error_code(), Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SSL)) {
+            return Err(e.into());
+          }
+        }
+      }
+    }
+    if let Some(answered) = lock(&answer).take() {
+      return answered;
+    }
+    waker.wait(seen, SLICE);
+  }
 }
 
 /// kafkajs's `describeGroup` from librdkafka's group list (DescribeGroups).
