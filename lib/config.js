@@ -260,7 +260,10 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
     retries: String(retry.retries),
     'retry.backoff.ms': String(retry.initialRetryTime),
     'retry.backoff.max.ms': String(Math.max(retry.initialRetryTime, Math.min(retry.maxRetryTime, 300000))),
-    log_level: String(LIBRDKAFKA_LOG_LEVEL[level] ?? 6),
+    // At least INFO, whatever the logLevel: librdkafka reports a connection the broker closed (a
+    // plaintext client on a TLS or SASL listener) in an INFO line only, and a failed connect names
+    // it (ClientEvents). The logger still drops every line below the logLevel.
+    log_level: String(Math.max(LIBRDKAFKA_LOG_LEVEL[level] ?? 6, 6)),
     // Values of 512 bytes and more go into ProduceRequests by reference, not copied into each
     // request's buffer (librdkafka's default copies up to 64 KB). Batched sends already hand
     // librdkafka their values without a copy (src/producer/batch.rs), so librdkafka copies such a

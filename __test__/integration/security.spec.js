@@ -180,6 +180,25 @@ describe('TLS', () => {
     },
   )
 
+  // librdkafka reports a connection the broker closes (a plaintext client on a TLS or SASL
+  // listener) in an INFO log line only, then "1/1 brokers are down"; the error must name the
+  // closed connection whatever the logLevel.
+  test.each([
+    ['producer', 'TLS', sslBrokers, /Disconnected: connection closed by peer.*APIVERSION_QUERY/],
+    ['consumer', 'TLS', sslBrokers, /Disconnected: connection closed by peer.*APIVERSION_QUERY/],
+    ['producer', 'SASL', saslBrokers, /Disconnected: connection closed by peer/],
+    ['consumer', 'SASL', saslBrokers, /Disconnected: connection closed by peer/],
+  ])(
+    'a plaintext %s on the %s listener fails naming the closed connection and the likely cause',
+    async (role, _, brokers, closed) => {
+      const client = newClient(role, { brokers: brokers(), connectionTimeout: 1000, authenticationTimeout: 1000 })
+      const err = await client.connect().catch((e) => e)
+      expect(err).toBeInstanceOf(KafkaJSConnectionError)
+      expect(err.message).toMatch(closed)
+      expect(err.message).toMatch(/check that the client's security protocol \(the ssl and sasl options\) matches/)
+    },
+  )
+
   test('rejectUnauthorized: false connects without verification and logs a warning', async () => {
     const warnings = []
     const logCreator =

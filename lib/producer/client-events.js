@@ -12,12 +12,14 @@ class ClientEvents {
   constructor(logger) {
     this.logger = logger
     this.last = null
+    this.lastDisconnect = null
     this.refuseConnect = null
   }
 
   /** A fresh client: forget the previous one's errors. */
   reset() {
     this.last = null
+    this.lastDisconnect = null
     this.refuseConnect = null
   }
 
@@ -42,6 +44,10 @@ class ClientEvents {
         this.refuseConnect(new Error(e.message))
       return
     }
+    // A broker connection that failed. librdkafka raises an error event only for some causes; a
+    // connection the broker closed (a plaintext client on a TLS or SASL listener) comes as this
+    // INFO line alone, followed by "1/1 brokers are down".
+    if (e.facility === 'FAIL') this.lastDisconnect = e.message.replace(/^\[thrd:[^\]]*\]: /, '')
     const m = `${e.facility}: ${e.message}`
     if (e.level <= 3) this.logger.error(m, { source: 'librdkafka' })
     else if (e.level === 4) this.logger.warn(m, { source: 'librdkafka' })
@@ -66,7 +72,10 @@ class ClientEvents {
         code: 'SSL',
         cause: err,
       })
-    const detail = last ? last.message : err.message
+    let detail = last ? last.message : err.message
+    if ((!last || last.code === codes.ALL_BROKERS_DOWN) && this.lastDisconnect) {
+      detail = `${this.lastDisconnect}${closedHint(this.lastDisconnect)}${last ? ` (${last.message})` : ''}`
+    }
     return new KafkaJSConnectionError(`Connection error: failed to connect to ${brokers}: ${detail}`, {
       broker: brokers,
       code: last ? last.name : undefined,
@@ -79,6 +88,15 @@ class ClientEvents {
     const e = this.last
     return e && Date.now() - e.at <= window ? e : null
   }
+}
+
+/**
+ * Why a broker may close a connection it accepted: before answering ApiVersions (a TLS listener
+ * reading plaintext) or on the first request after it (a SASL listener without a SASL login).
+ */
+function closedHint(message) {
+  if (!/connection closed by peer/.test(message)) return ''
+  return ": the broker closed the connection; check that the client's security protocol (the ssl and sasl options) matches the listener's"
 }
 
 module.exports = { ClientEvents }
