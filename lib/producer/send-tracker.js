@@ -5,6 +5,7 @@
  */
 const { KafkaJSError } = require('../errors')
 const { Packer, int64String } = require('../pack')
+const { PendingSends } = require('./pending-sends')
 
 const FAILED = 0xffffffff
 /**
@@ -17,7 +18,8 @@ const SETTLE_PER_TURN = 1000
 
 /** A send in flight: how to settle it, and what its metadata and failure reports need. */
 class PendingSend {
-  constructor(resolve, acks, sent, profile) {
+  constructor(id, resolve, acks, sent, profile) {
+    this.id = id
     this.resolve = resolve
     this.acks = acks
     this.sent = sent
@@ -51,7 +53,7 @@ class RecordMetadata {
 class SendTracker {
   constructor(native) {
     this.native = native
-    this.pending = new Map()
+    this.pending = new PendingSends()
     this.nextId = 0
     this.keepAlive = null
     this.packer = new Packer()
@@ -84,7 +86,7 @@ class SendTracker {
     this.nextId = (this.nextId + 1) >>> 0
     // `capture` stores the resolving functions: no executor closure per send.
     const promise = new Promise(this.capture)
-    this.pending.set(id, new PendingSend(this.resolveNext, acks, sent, profile))
+    this.pending.add(new PendingSend(id, this.resolveNext, acks, sent, profile))
     if (this.queuedMeta.length === 0) queueMicrotask(this.flushQueued)
     this.queuedMeta.push(profile, id, sent.offset, sent.length)
     if (this.keepAlive === null) this.keepAlive = setInterval(() => {}, 1 << 30)
@@ -110,9 +112,8 @@ class SendTracker {
 
   /** Settles send `id`: `metadata` is its RecordMetadata[] when `error` is null. */
   settle(id, error, metadata) {
-    const p = this.pending.get(id)
-    if (!p) return
-    this.pending.delete(id)
+    const p = this.pending.take(id)
+    if (p === undefined) return
     p.resolve(error === null ? metadata : this.failed(error, p))
   }
 
@@ -198,7 +199,7 @@ class SendTracker {
     if (this.settleLater !== null) clearImmediate(this.settleLater)
     this.settleLater = null
     this.settleReady(Number.POSITIVE_INFINITY)
-    const left = [...this.pending.keys()]
+    const left = this.pending.ids()
     for (const id of left) {
       const e = new KafkaJSError('The producer was disconnected before the send completed', { retriable: false })
       // Its messages' fate is unknown: they may have reached the broker.
