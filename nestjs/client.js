@@ -47,7 +47,9 @@ class KafkaNapiClient extends ClientProxy {
     this._producer = null
     this._consumer = null
     this._connecting = null
-    this._inFlight = new Set()
+    // Hot emits not yet completed, and what close() waits on until there are none.
+    this._inFlight = 0
+    this._idle = null
     this.responsePatterns = []
     this.consumerAssignments = {}
     this.producerOnlyMode = Boolean(options.producerOnlyMode)
@@ -150,7 +152,7 @@ class KafkaNapiClient extends ClientProxy {
   async close() {
     // A connect still under way finishes first, so what it creates is closed here too.
     if (this._connecting) await this._connecting.catch(() => {})
-    await Promise.all(this._inFlight)
+    await this._whenIdle()
     const producer = this._producer
     const consumer = this._consumer
     this._producer = null
@@ -195,12 +197,34 @@ class KafkaNapiClient extends ClientProxy {
     return this._track(hot)
   }
 
-  /** Remembers a hot emit until it completes or fails. */
+  /**
+   * Counts a hot emit until it completes or fails. A count, not a Set of Promises: a Set with an
+   * add and a delete per emit leaves a rehashed table behind every few emits, and one that
+   * reaches the old generation keeps what the next ones hold alive through young collections
+   * (see lib/producer/pending-sends.js).
+   */
   _track(hot) {
-    const done = new Promise((resolve) => hot.subscribe({ complete: resolve, error: resolve }))
-    this._inFlight.add(done)
-    done.then(() => this._inFlight.delete(done))
+    this._inFlight++
+    const settled = () => {
+      if (--this._inFlight === 0 && this._idle !== null) {
+        const { resolve } = this._idle
+        this._idle = null
+        resolve()
+      }
+    }
+    hot.subscribe({ complete: settled, error: settled })
     return hot
+  }
+
+  /** Resolves once no hot emit is in flight (every caller waiting gets the same Promise). */
+  _whenIdle() {
+    if (this._inFlight === 0) return Promise.resolve()
+    if (this._idle === null) {
+      const idle = {}
+      idle.promise = new Promise((resolve) => (idle.resolve = resolve))
+      this._idle = idle
+    }
+    return this._idle.promise
   }
 
   /** `emit`'s send: one message to topic `pattern`. */

@@ -1,5 +1,6 @@
-//! Cluster and group metadata for the consumer: the topic names (kafkajs resolves a RegExp
-//! subscription against them) and the description of the consumer's group.
+//! Cluster and group metadata for the consumer: connect's probe (a broker answers, or the client
+//! error that says why not), the topic names (kafkajs resolves a RegExp subscription against
+//! them) and the description of the consumer's group.
 
 use std::sync::{Arc, Mutex};
 use std::thread;
