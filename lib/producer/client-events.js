@@ -74,8 +74,9 @@ class ClientEvents {
       })
     let detail = last ? last.message : err.message
     if ((!last || last.code === codes.ALL_BROKERS_DOWN) && this.lastDisconnect) {
-      detail = `${this.lastDisconnect}${closedHint(this.lastDisconnect)}${last ? ` (${last.message})` : ''}`
+      detail = `${this.lastDisconnect}${last ? ` (${last.message})` : ''}`
     }
+    detail += closedHint(detail)
     return new KafkaJSConnectionError(`Connection error: failed to connect to ${brokers}: ${detail}`, {
       broker: brokers,
       code: last ? last.name : undefined,
@@ -93,9 +94,10 @@ class ClientEvents {
 /**
  * Why a broker may close a connection it accepted: before answering ApiVersions (a TLS listener
  * reading plaintext) or on the first request after it (a SASL listener without a SASL login).
+ * librdkafka words it as a close, or as a failed send when the close came first.
  */
 function closedHint(message) {
-  if (!/connection closed by peer/.test(message)) return ''
+  if (!/connection closed by peer|Broken pipe|Connection reset by peer/.test(message)) return ''
   return ": the broker closed the connection; check that the client's security protocol (the ssl and sasl options) matches the listener's"
 }
 
