@@ -32,6 +32,11 @@ export declare class NativeConsumer {
   /** Every topic name in the cluster (also proves that a broker answers). */
   topics(timeoutMs: number): Promise<string[]>
   /**
+   * Topic `name`'s state, asked for by name: the broker creates a missing topic when both it and
+   * `allow.auto.create.topics` allow (kafkajs's subscribe does the same).
+   */
+  topicState(name: string, timeoutMs: number): Promise<TopicState>
+  /**
    * Subscribes to exactly `topics` (replacing any earlier subscription). Partitions of
    * `from_beginning` topics start at the beginning where the group has no committed offset.
    */
@@ -250,6 +255,17 @@ export interface GroupMember {
   memberMetadata: Buffer
   /** The member's assignment, as the broker keeps it. */
   memberAssignment: Buffer
+}
+
+export interface TopicState {
+  /**
+   * The topic's error code in the metadata response (0: none; 3: UNKNOWN_TOPIC_OR_PARTITION, 5:
+   * LEADER_NOT_AVAILABLE while a new topic is being created).
+   */
+  error: number
+  partitions: number
+  /** Partitions that have a leader. */
+  leaders: number
 }
 
 /** The librdkafka version linked into this module, e.g. "2.12.1". */

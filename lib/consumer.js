@@ -12,6 +12,7 @@
  *   batch.js    kafkajs's Batch
  *   offsets.js  resolved/committed offsets and kafkajs's autoCommit rules
  *   pauses.js   paused topics and partitions
+ *   topics.js   subscribe's missing topics: created where allowed, as kafkajs's metadata request does
  *   validate.js kafkajs's argument checks
  *   events.js   the instrumentation event names
  *
@@ -27,6 +28,7 @@ const { OffsetManager, byTopic } = require('./consumer/offsets')
 const { Runner } = require('./consumer/runner')
 const { openSession, closeSession, leaveGroup, describeGroup } = require('./consumer/session')
 const { Pauses } = require('./consumer/pauses')
+const { ensureTopics } = require('./consumer/topics')
 const { restartAfter } = require('./consumer/failure-rules')
 const { InstrumentationEmitter } = require('./events')
 const { ClientEvents } = require('./producer/client-events')
@@ -134,21 +136,27 @@ class Consumer {
       throw fromNative(e)
     })
     const names = new Set(existing)
+    const autoCreate = this._settings.props['allow.auto.create.topics'].startsWith('t')
+    const missing = []
     for (const t of topics) {
       const matched = typeof t === 'string' ? [t] : existing.filter((name) => t.test(name))
       for (const name of matched) {
-        if (!names.has(name) && !this._settings.props['allow.auto.create.topics'].startsWith('t')) {
-          const proto = protocolError(3)
-          throw new KafkaJSProtocolError({
-            message: proto.message,
-            type: proto.type,
-            code: 3,
-            retriable: proto.retriable,
-          })
+        if (!names.has(name)) {
+          if (!autoCreate) {
+            const proto = protocolError(3)
+            throw new KafkaJSProtocolError({
+              message: proto.message,
+              type: proto.type,
+              code: 3,
+              retriable: proto.retriable,
+            })
+          }
+          missing.push(name)
         }
         this._subscriptions.set(name, fromBeginning)
       }
     }
+    if (missing.length > 0) await ensureTopics(this._native, missing, this._client.requestTimeout)
   }
 
   async run(config = {}) {

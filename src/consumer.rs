@@ -197,6 +197,13 @@ impl NativeConsumer {
     self.blocking(env, move |c| group::topic_names(c, Duration::from_millis(timeout_ms as u64)))
   }
 
+  /// Topic `name`'s state, asked for by name: the broker creates a missing topic when both it and
+  /// `allow.auto.create.topics` allow (kafkajs's subscribe does the same).
+  #[napi(ts_return_type = "Promise<TopicState>")]
+  pub fn topic_state<'env>(&self, env: &'env Env, name: String, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, group::TopicState>> {
+    self.blocking(env, move |c| group::topic_state(c, &name, Duration::from_millis(timeout_ms as u64)))
+  }
+
   /// Proves that a broker answers, serving the client errors that explain why not (for connect,
   /// before anything subscribes; see [`group::probe`]).
   #[napi(ts_return_type = "Promise<void>")]

@@ -168,6 +168,24 @@ describe('consumer: positions', () => {
     expect(seen).toEqual(['new'])
   })
 
+  test('subscribing to a topic that does not exist yet creates it (the broker allows), and what is sent to it is read', async () => {
+    const topic = uniqueTopic('cbasic-new')
+    const consumer = client().consumer({ groupId: group(), maxWaitTimeInMs: 100 })
+    const seen = []
+    await consumer.connect()
+    try {
+      // librdkafka alone never asked for the topic: run() waited 90 s for an assignment and the
+      // message below was seen only at the next metadata refresh, minutes later.
+      await consumer.subscribe({ topic, fromBeginning: true })
+      await consumer.run({ eachMessage: async ({ message }) => seen.push(message.value.toString()) })
+      await produce(topic, [{ value: 'first' }])
+      await waitFor(() => seen.length >= 1, { what: 'the message sent to the new topic', timeout: 30000 })
+    } finally {
+      await consumer.disconnect()
+    }
+    expect(seen).toEqual(['first'])
+  }, 60000)
+
   test('seek moves a partition back; pause holds it until resume', async () => {
     const topic = await createTopic({ topic: uniqueTopic('cbasic'), partitions: 1 })
     await produce(

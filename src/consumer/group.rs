@@ -1,6 +1,7 @@
 //! Cluster and group metadata for the consumer: connect's probe (a broker answers, or the client
 //! error that says why not), the topic names (kafkajs resolves a RegExp subscription against
-//! them) and the description of the consumer's group.
+//! them), one topic's state (asking for it by name lets the broker create it) and the
+//! description of the consumer's group.
 
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -43,6 +44,36 @@ pub struct GroupDescription {
 pub fn topic_names(c: &BaseConsumer<ConsumerCtx>, timeout: Duration) -> NativeResult<Vec<String>> {
   let md = c.fetch_metadata(None, timeout)?;
   Ok(md.topics().iter().map(|t| t.name().to_string()).collect())
+}
+
+#[napi(object)]
+pub struct TopicState {
+  /// The topic's error code in the metadata response (0: none; 3: UNKNOWN_TOPIC_OR_PARTITION, 5:
+  /// LEADER_NOT_AVAILABLE while a new topic is being created).
+  pub error: i32,
+  pub partitions: u32,
+  /// Partitions that have a leader.
+  pub leaders: u32,
+}
+
+/// The metadata of topic `name`, asked for by name. With `allow.auto.create.topics` the request
+/// asks the broker to create a topic that does not exist (librdkafka's own requests for the
+/// subscription never do while the consumer knows no topic: see `rd_kafka_metadata_refresh_consumer_topics`).
+pub fn topic_state(c: &BaseConsumer<ConsumerCtx>, name: &str, timeout: Duration) -> NativeResult<TopicState> {
+  let md = c.fetch_metadata(Some(name), timeout)?;
+  let Some(t) = md.topics().iter().find(|t| t.name() == name) else {
+    return Ok(TopicState {
+      error: RDKafkaErrorCode::UnknownTopicOrPartition as i32,
+      partitions: 0,
+      leaders: 0,
+    });
+  };
+  let partitions = t.partitions();
+  Ok(TopicState {
+    error: t.error().map_or(0, |e| e as i32),
+    partitions: partitions.len() as u32,
+    leaders: partitions.iter().filter(|p| p.leader() >= 0).count() as u32,
+  })
 }
 
 /// Proves that a broker answers, for connect: a metadata request, on a thread of its own, while
