@@ -140,6 +140,22 @@ describe('the hybrid app (microservice + ClientKafka) on the kafkajs alias', () 
   })
 })
 
+describe('a cluster where none of the topics exist yet', () => {
+  test('the app starts, and send() and emit() work: subscribe creates the topics, as kafkajs does where the broker allows', async () => {
+    // No topic created here: the microservice's and ClientKafka's subscriptions create theirs
+    // (a consumer alone left them missing, and the app's consumers joined with nothing).
+    const prefix = `nx-${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}-`
+    const env = { ORDERS_TOPIC_PREFIX: prefix, ORDERS_GROUP: `${prefix}group`, KAFKA_BROKERS: brokers().join(',') }
+    const fresh = await start({ role: 'app', env, startTimeout: 60000 })
+    expect(await fresh.call('quote', { id: 'n-1', items: [{ qty: 3, price: 5 }] }, 20000)).toEqual({
+      orderId: 'n-1',
+      total: 15,
+    })
+    await fresh.call('view', { id: 'n-2' })
+    await waitFor(async () => (await fresh.call('log')).viewed === 1, { what: 'the viewed event handled' })
+  }, 90000)
+})
+
 describe('manual commits: the microservice with run: { autoCommit: false }', () => {
   test("only the handler's getConsumer().commitOffsets() commits; an event whose handler does not commit stays uncommitted and is handled again after a restart", async () => {
     const { t, env } = await freshTopics()

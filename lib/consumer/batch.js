@@ -56,4 +56,24 @@ class Batch {
   }
 }
 
-module.exports = { Batch }
+/**
+ * kafkajs's START_BATCH_PROCESS payload of `batch`, and END_BATCH_PROCESS's with its `duration`.
+ * The run loop builds it only for a listener, and as a literal: a spread per batch (`{ ...payload,
+ * duration }`) kept what it referenced alive through V8's young collections (consume-memory.spec.js).
+ */
+function batchEventPayload(batch, duration) {
+  const payload = {
+    topic: batch.topic,
+    partition: batch.partition,
+    highWatermark: batch.highWatermark,
+    offsetLag: batch.offsetLag(),
+    offsetLagLow: batch.offsetLagLow(),
+    batchSize: batch.messages.length,
+    firstOffset: batch.firstOffset(),
+    lastOffset: batch.lastOffset(),
+  }
+  if (duration !== undefined) payload.duration = duration
+  return payload
+}
+
+module.exports = { Batch, batchEventPayload }

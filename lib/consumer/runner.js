@@ -13,7 +13,7 @@
  * applied (the chunk's `seeked` record marks the point).
  */
 const { decodeChunk } = require('./decode')
-const { Batch } = require('./batch')
+const { Batch, batchEventPayload } = require('./batch')
 const { key } = require('./offsets')
 const { KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
 const { GROUP_MOVED, unrecoverable, retryDelay } = require('./failure-rules')
@@ -331,33 +331,13 @@ class Runner {
     }
   }
 
-  /**
-   * kafkajs's START_BATCH_PROCESS payload, and END_BATCH_PROCESS's with its `duration`. Built only
-   * for a listener, and as a literal: a spread (`{ ...payload, duration }`) per batch kept what it
-   * referenced alive through V8's young collections (consume-memory.spec.js).
-   */
-  batchPayload(batch, duration) {
-    const payload = {
-      topic: batch.topic,
-      partition: batch.partition,
-      highWatermark: batch.highWatermark,
-      offsetLag: batch.offsetLag(),
-      offsetLagLow: batch.offsetLagLow(),
-      batchSize: batch.messages.length,
-      firstOffset: batch.firstOffset(),
-      lastOffset: batch.lastOffset(),
-    }
-    if (duration !== undefined) payload.duration = duration
-    return payload
-  }
-
   /** `k`: key(topic, partition). */
   async handleBatch(batch, k, failedElsewhere) {
     const { topic, partition } = batch
     const generation = this.generation
     const startedAt = Date.now()
     if (this.emitter.hasListeners(E.START_BATCH_PROCESS))
-      this.emitter.emit(E.START_BATCH_PROCESS, this.batchPayload(batch))
+      this.emitter.emit(E.START_BATCH_PROCESS, batchEventPayload(batch))
     const pause = () => {
       this.consumer.pause([{ topic, partitions: [partition] }])
       return () => this.consumer.resume([{ topic, partitions: [partition] }])
@@ -398,7 +378,7 @@ class Runner {
       this.seekBack(batch, k, generation)
     }
     if (this.emitter.hasListeners(E.END_BATCH_PROCESS))
-      this.emitter.emit(E.END_BATCH_PROCESS, this.batchPayload(batch, Date.now() - startedAt))
+      this.emitter.emit(E.END_BATCH_PROCESS, batchEventPayload(batch, Date.now() - startedAt))
   }
 
   /** After a batch: its messages not handled (resolved) are fetched again. */
