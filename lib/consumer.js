@@ -137,26 +137,16 @@ class Consumer {
     })
     const names = new Set(existing)
     const autoCreate = this._settings.props['allow.auto.create.topics'].startsWith('t')
-    const missing = []
-    for (const t of topics) {
-      const matched = typeof t === 'string' ? [t] : existing.filter((name) => t.test(name))
-      for (const name of matched) {
-        if (!names.has(name)) {
-          if (!autoCreate) {
-            const proto = protocolError(3)
-            throw new KafkaJSProtocolError({
-              message: proto.message,
-              type: proto.type,
-              code: 3,
-              retriable: proto.retriable,
-            })
-          }
-          missing.push(name)
-        }
-        this._subscriptions.set(name, fromBeginning)
-      }
+    const matched = topics.flatMap((t) => (typeof t === 'string' ? [t] : existing.filter((name) => t.test(name))))
+    const missing = matched.filter((name) => !names.has(name))
+    if (missing.length > 0 && !autoCreate) {
+      const proto = protocolError(3)
+      throw new KafkaJSProtocolError({ message: proto.message, type: proto.type, code: 3, retriable: proto.retriable })
     }
     if (missing.length > 0) await ensureTopics(this._native, missing, this._client.requestTimeout)
+    // Only once every topic is there: a topic refused here (an invalid name) would keep run() from
+    // ever being assigned anything. (kafkajs keeps it, and its run goes on without it.)
+    for (const name of matched) this._subscriptions.set(name, fromBeginning)
   }
 
   async run(config = {}) {

@@ -197,6 +197,44 @@ describe(`missing topic and missing broker (subject: ${subject.name})`, () => {
     })
   })
 
+  test('subscribe to an invalid topic name: the same answer as kafkajs, at once; the consumer then runs on its valid topic', async () => {
+    const { expected, actual } = await differential(async (K, ctx) => {
+      // A request timeout beyond the bound: a subscribe that waits it out fails the scenario.
+      const kafka = new K({ clientId: 'consumer-diff', brokers: ctx.brokers, logLevel: 0, requestTimeout: 2 * BOUND })
+      const consumer = kafka.consumer({
+        groupId: ctx.groupId,
+        maxWaitTimeInMs: 100,
+        retry: { initialRetryTime: 100, retries: 2 },
+      })
+      const outcome = {}
+      const seen = []
+      await consumer.connect()
+      try {
+        for (const name of ['no spaces allowed', '..']) {
+          outcome[name] = await settle(consumer.subscribe({ topic: name }), BOUND, 'subscribe').then(
+            () => 'resolved',
+            (e) => ({ name: e.name, type: e.type, retriable: e.retriable }),
+          )
+        }
+        // The refused topics are no part of the subscription's run.
+        await settle(consumer.subscribe({ topic: ctx.topic, fromBeginning: true }), BOUND, 'subscribe')
+        await settle(
+          consumer.run({ eachMessage: async ({ message }) => seen.push(String(message.value)) }),
+          BOUND,
+          'run',
+        )
+        await until('the five messages', () => seen.length >= 5, BOUND)
+      } finally {
+        await settle(consumer.disconnect(), BOUND, 'disconnect')
+      }
+      outcome.seen = seen
+      return outcome
+    }, fiveMessages)
+    expect(actual).toEqual(expected)
+    const refused = { name: 'KafkaJSProtocolError', type: 'INVALID_TOPIC_EXCEPTION', retriable: false }
+    expect(expected).toEqual({ 'no spaces allowed': refused, '..': refused, seen: ['m0', 'm1', 'm2', 'm3', 'm4'] })
+  })
+
   test('the broker down at connect: connect rejects with a typed error within the bound; disconnect settles', async () => {
     const consumer = client(Kafka, ['127.0.0.1:1']).consumer({
       groupId: uniqueTopic('cdiff-down'),

@@ -51,3 +51,15 @@ test("a failed metadata request rejects with the native error's kafkajs class", 
   expect(e).toBeInstanceOf(KafkaJSTimeout)
   expect(e.message).toBe('metadata request timed out')
 })
+
+test.each([
+  [17, 'INVALID_TOPIC_EXCEPTION'],
+  [29, 'TOPIC_AUTHORIZATION_FAILED'],
+])('a topic the broker refuses for good (%i %s) rejects at its first answer, naming it', async (code, type) => {
+  const native = nativeAnswering({ a: [led], 'bad name': [{ error: code, partitions: 0, leaders: 0 }] })
+  const e = await ensureTopics(native, ['a', 'bad name'], 60000).catch((x) => x)
+  expect(e).toBeInstanceOf(KafkaJSProtocolError)
+  expect(e).toMatchObject({ type, code, retriable: false })
+  expect(e.message).toMatch(/: topic "bad name"$/)
+  expect(native.asked).toEqual(['a', 'bad name'])
+})

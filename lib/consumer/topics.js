@@ -21,7 +21,9 @@ const ready = (s) => s.error === 0 && s.partitions > 0 && s.leaders === s.partit
  * Resolves once every topic of `names` exists with a leader for each partition, asking for it by
  * name (which creates it where the broker allows). Rejects with kafkajs's protocol error when a
  * topic is still missing after `timeoutMs` (the broker's `auto.create.topics.enable` off, or no
- * right to create it).
+ * right to create it), and at once when the broker answers for a topic with an error that asking
+ * again cannot change (an invalid name: INVALID_TOPIC_EXCEPTION; TOPIC_AUTHORIZATION_FAILED), as
+ * kafkajs's subscribe does.
  */
 async function ensureTopics(native, names, timeoutMs) {
   const deadline = Date.now() + timeoutMs
@@ -39,10 +41,23 @@ async function ensureTopics(native, names, timeoutMs) {
       if (!ready(states[i])) left.push({ name, state: states[i] })
     })
     if (left.length === 0) return
+    const refused = left.find((t) => t.state.error > 0 && !protocolError(t.state.error).retriable)
+    if (refused) throw refusedBy(refused)
     if (Date.now() + RETRY_MS >= deadline) throw notCreated(left, timeoutMs)
     pending = left.map((t) => t.name)
     await sleep(RETRY_MS)
   }
+}
+
+/** The broker's final answer for one topic: kafkajs's message for its code, and the topic's name. */
+function refusedBy({ name, state }) {
+  const proto = protocolError(state.error)
+  return new KafkaJSProtocolError({
+    message: `${proto.message}: topic "${name}"`,
+    type: proto.type,
+    code: state.error,
+    retriable: false,
+  })
 }
 
 function notCreated(left, timeoutMs) {
