@@ -15,6 +15,7 @@
  */
 const { KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('./errors')
 const { logLevel } = require('./logger')
+const { showJson } = require('./show')
 
 const RETRY_DEFAULTS = { maxRetryTime: 30000, initialRetryTime: 300, factor: 0.2, multiplier: 2, retries: 5 }
 const COMPRESSION_CODECS = { 0: 'none', 1: 'gzip', 2: 'snappy', 3: 'lz4', 4: 'zstd' }
@@ -31,7 +32,7 @@ function check(cond, message) {
 function positiveInt(name, v, { min = 0, max = INT32_MAX } = {}) {
   check(
     isInt(v) && v >= min && v <= max,
-    `Invalid ${name}: expected an integer between ${min} and ${max}, got ${JSON.stringify(v)}`,
+    `Invalid ${name}: expected an integer between ${min} and ${max}, got ${showJson(v)}`,
   )
   return v
 }
@@ -99,7 +100,7 @@ function resolveRetry(...layers) {
   const retry = Object.assign({}, RETRY_DEFAULTS, ...layers.filter(Boolean))
   check(
     typeof retry.retries === 'number' && !Number.isNaN(retry.retries),
-    `Invalid retry.retries: ${JSON.stringify(retry.retries)}`,
+    `Invalid retry.retries: ${showJson(retry.retries)}`,
   )
   check(
     Number.isFinite(retry.retries),
@@ -110,7 +111,7 @@ function resolveRetry(...layers) {
   positiveInt('retry.initialRetryTime', retry.initialRetryTime, { min: 1, max: 300000 })
   check(
     Number.isFinite(retry.maxRetryTime) && retry.maxRetryTime >= 1,
-    `Invalid retry.maxRetryTime: ${JSON.stringify(retry.maxRetryTime)}`,
+    `Invalid retry.maxRetryTime: ${showJson(retry.maxRetryTime)}`,
   )
   return retry
 }
@@ -130,12 +131,12 @@ function backoffBudget(retry) {
 function brokerListOf(brokers) {
   check(
     Array.isArray(brokers) && brokers.length > 0,
-    `Failed to connect: brokers must be a non-empty array of "host:port" strings, got ${JSON.stringify(brokers)}`,
+    `Failed to connect: brokers must be a non-empty array of "host:port" strings, got ${showJson(brokers)}`,
   )
   for (const b of brokers) {
     check(
       typeof b === 'string' && b.length > 0,
-      `Failed to connect: brokers must be a non-empty array of "host:port" strings, got ${JSON.stringify(brokers)}`,
+      `Failed to connect: brokers must be a non-empty array of "host:port" strings, got ${showJson(brokers)}`,
     )
   }
   return brokers.join(',')
@@ -157,7 +158,7 @@ function securityProperties(kafkaConfig, warn) {
   const useSsl = ssl === true || (ssl && typeof ssl === 'object')
   if (ssl !== undefined && ssl !== false && ssl !== null && !useSsl) {
     throw new KafkaJSNonRetriableError(
-      `Invalid ssl: expected true or a tls.ConnectionOptions object, got ${JSON.stringify(ssl)}`,
+      `Invalid ssl: expected true or a tls.ConnectionOptions object, got ${showJson(ssl)}`,
     )
   }
   if (useSsl && typeof ssl === 'object') {
@@ -320,12 +321,12 @@ function producerProperties(kafkaConfig, producerConfig, { warn, level }) {
 
 /** Per-send options (acks, timeout, compression) -> the overrides of a send profile. */
 function profileProperties({ acks, timeout, compression }, shared) {
-  check(acks === -1 || acks === 0 || acks === 1, `Invalid acks: ${JSON.stringify(acks)} (use -1, 0 or 1)`)
+  check(acks === -1 || acks === 0 || acks === 1, `Invalid acks: ${showJson(acks)} (use -1, 0 or 1)`)
   positiveInt('timeout', timeout, { min: 1 })
   const codec = COMPRESSION_CODECS[compression]
   if (codec === undefined) {
     throw new KafkaJSNotImplemented(
-      `Compression codec ${JSON.stringify(compression)} is not implemented (use CompressionTypes.None, GZIP, Snappy, LZ4 or ZSTD)`,
+      `Compression codec ${showJson(compression)} is not implemented (use CompressionTypes.None, GZIP, Snappy, LZ4 or ZSTD)`,
     )
   }
   let deliveryTimeout = shared.deliveryTimeout ?? timeout + shared.backoff

@@ -1,7 +1,14 @@
 'use strict'
 /* The consumer's option mapping and argument checks (no broker). */
 const { consumerProperties, PartitionAssigners } = require('../../lib/consumer/config')
-const { validateRun, validateSeek, validateTopics, validateTopicPartitions } = require('../../lib/consumer/validate')
+const {
+  validateCommits,
+  validateRun,
+  validateSeek,
+  validateTopics,
+  validateTopicPartitions,
+} = require('../../lib/consumer/validate')
+const { KafkaJSNonRetriableError } = require('../../lib/errors')
 const kafkajs = require('kafkajs')
 
 const map = (config, kafka = {}) => consumerProperties(kafka, config, { 'client.id': 'x' }, () => {})
@@ -70,6 +77,10 @@ describe('consumer options -> librdkafka properties', () => {
   test('refuses invalid numbers and a heartbeat not below the session timeout', () => {
     expect(() => map({ groupId: 'g', sessionTimeout: -1 })).toThrow('Invalid sessionTimeout')
     expect(() => map({ groupId: 'g', maxWaitTimeInMs: 'x' })).toThrow('Invalid maxWaitTimeInMs')
+    // A BigInt has no JSON form: the message shows it as text (JSON.stringify threw a TypeError here).
+    expect(() => map({ groupId: 'g', sessionTimeout: 10n })).toThrow(
+      new KafkaJSNonRetriableError('Invalid sessionTimeout: expected an integer between 1 and 2147483647, got 10'),
+    )
     expect(() => map({ groupId: 'g', sessionTimeout: 3000, heartbeatInterval: 3000 })).toThrow(
       'Invalid heartbeatInterval',
     )
@@ -163,5 +174,40 @@ describe("consumer arguments, checked with kafkajs's messages", () => {
       { topic: 't', partitions: null },
       { topic: 'u', partitions: [1] },
     ])
+  })
+
+  // kafkajs builds its messages with template literals and iterates what it is given, so these
+  // throw a TypeError there (Symbol to string, object without a prototype, a non-iterable).
+  test('exotic values and non-arrays get the typed error, never a TypeError', () => {
+    const bare = Object.create(null)
+    const cases = [
+      () => validateTopics({ topics: [Symbol('t')] }),
+      () => validateTopics({ topic: bare }),
+      () => validateRun({ eachMessage: async () => {}, partitionsConsumedConcurrently: Symbol('n') }),
+      () => validateRun({ eachMessage: async () => {}, partitionsConsumedConcurrently: bare }),
+      () => validateRun({ eachMessage: async () => {}, autoCommitInterval: Symbol('n') }),
+      () => validateSeek({ topic: 't', partition: Symbol('p'), offset: '1' }),
+      () => validateSeek({ topic: 't', partition: bare, offset: '1' }),
+      () => validateSeek({ topic: 't', partition: 0, offset: Symbol('o') }),
+      () => validateCommits(null),
+      () => validateCommits(-1),
+      () => validateCommits({}),
+      () => validateCommits([null]),
+      () => validateCommits([{ topic: 't', partition: Symbol('p'), offset: '1' }]),
+      () => validateCommits([{ topic: 't', partition: 0, offset: '1', metadata: bare }]),
+      () => validateTopicPartitions(null),
+      () => validateTopicPartitions({ topic: 't' }),
+      () => validateTopicPartitions([{ topic: 't' }, bare]),
+      () => validateTopicPartitions([{ topic: Symbol('t') }]),
+      () => validateSeek({ topic: 5, partition: 0, offset: '1' }),
+      () => validateCommits([{ topic: ['t'], partition: 0, offset: '1' }]),
+      () => validateTopicPartitions([{ topic: 't', partitions: [Symbol('p')] }]),
+    ]
+    for (const call of cases) expect(call).toThrow(KafkaJSNonRetriableError)
+    expect(() => validateCommits({})).toThrow('Invalid offsets to commit: expected an array, received [object Object]')
+    expect(() => validateSeek({ topic: 't', partition: Symbol('p'), offset: '1' })).toThrow(
+      'Invalid partition, expected a number received Symbol(p)',
+    )
+    expect(validateTopicPartitions()).toEqual([])
   })
 })

@@ -11,6 +11,7 @@
  */
 const { KafkaJSNonRetriableError, KafkaJSNotImplemented } = require('../errors')
 const { resolveRetry } = require('../config')
+const { showJson } = require('../show')
 
 const INT32_MAX = 2147483647
 
@@ -77,7 +78,7 @@ function resolveConsumerNumbers(config) {
     if (v === undefined || v === null) continue
     check(
       Number.isInteger(v) && v >= o.min && v <= (o.max ?? INT32_MAX),
-      `Invalid ${o.name}: expected an integer between ${o.min} and ${o.max ?? INT32_MAX}, got ${JSON.stringify(v)}`,
+      `Invalid ${o.name}: expected an integer between ${o.min} and ${o.max ?? INT32_MAX}, got ${showJson(v)}`,
     )
     values[o.name] = v
     const given = config[o.name] ?? o.unset ?? v

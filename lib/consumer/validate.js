@@ -1,11 +1,30 @@
 'use strict'
 /* kafkajs's argument checks for the consumer's methods, with kafkajs's messages. */
 const { KafkaJSNonRetriableError } = require('../errors')
+const { show } = require('../show')
 
 const SPECIAL_OFFSETS = new Set(['-1', '-2'])
 
 function fail(message) {
   throw new KafkaJSNonRetriableError(message)
+}
+
+/** Number(v), NaN where Number(v) throws (a Symbol, an object without a prototype). */
+function toNumber(v) {
+  try {
+    return Number(v)
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** A topic name: kafkajs takes anything truthy here, which the native call would refuse untyped. */
+const isTopic = (t) => typeof t === 'string' && t.length > 0
+
+/** Arrays only: kafkajs iterates what it is given and throws a TypeError on anything else. */
+function requireArray(list, what) {
+  if (!Array.isArray(list)) fail(`Invalid ${what}: expected an array, received ${show(list)}`)
+  return list
 }
 
 /** subscribe({ topic | topics, fromBeginning }) -> { topics: (string|RegExp)[], fromBeginning } */
@@ -16,14 +35,15 @@ function validateTopics(subscription) {
   const list = topics || [topic]
   for (const t of list) {
     if (typeof t !== 'string' && !(t instanceof RegExp))
-      fail(`Invalid topic ${t} (${typeof t}), the topic name has to be a String or a RegExp`)
+      fail(`Invalid topic ${show(t)} (${typeof t}), the topic name has to be a String or a RegExp`)
   }
   return { topics: list, fromBeginning: Boolean(fromBeginning) }
 }
 
 function optionalCount(name, v) {
   if (v === null || v === undefined) return null
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`Invalid ${name}: expected a number >= 0, got ${v}`)
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    fail(`Invalid ${name}: expected a number >= 0, got ${show(v)}`)
   return v
 }
 
@@ -40,9 +60,11 @@ function validateRun(config) {
   } = config || {}
   if (typeof eachMessage !== 'function' && typeof eachBatch !== 'function')
     fail('Consumer#run requires an eachMessage or an eachBatch function')
-  const concurrency = Number(partitionsConsumedConcurrently)
+  const concurrency = toNumber(partitionsConsumedConcurrently)
   if (!Number.isInteger(concurrency) || concurrency < 1)
-    fail(`Invalid partitionsConsumedConcurrently: expected an integer >= 1, got ${partitionsConsumedConcurrently}`)
+    fail(
+      `Invalid partitionsConsumedConcurrently: expected an integer >= 1, got ${show(partitionsConsumedConcurrently)}`,
+    )
   return {
     autoCommit: autoCommit !== false,
     autoCommitInterval: optionalCount('autoCommitInterval', autoCommitInterval),
@@ -57,10 +79,17 @@ function validateRun(config) {
 function longString(offset) {
   let v
   try {
-    if (offset === null || offset === undefined || offset === '' || typeof offset === 'object') throw new Error()
+    if (
+      offset === null ||
+      offset === undefined ||
+      offset === '' ||
+      typeof offset === 'object' ||
+      typeof offset === 'symbol'
+    )
+      throw new Error()
     v = BigInt(typeof offset === 'number' ? Math.trunc(offset) : String(offset).trim())
   } catch {
-    fail(`Invalid offset, expected a long received ${offset}`)
+    fail(`Invalid offset, expected a long received ${show(offset)}`)
   }
   return String(v)
 }
@@ -68,38 +97,40 @@ function longString(offset) {
 /** seek({ topic, partition, offset }): -1 (latest) and -2 (earliest) allowed. */
 function validateSeek(target) {
   const { topic, partition, offset } = target || {}
-  if (!topic) fail(`Invalid topic ${topic}`)
-  if (Number.isNaN(Number(partition)) || partition === null)
-    fail(`Invalid partition, expected a number received ${partition}`)
+  if (!isTopic(topic)) fail(`Invalid topic ${show(topic)}`)
+  if (Number.isNaN(toNumber(partition)) || partition === null)
+    fail(`Invalid partition, expected a number received ${show(partition)}`)
   const o = longString(offset)
   if (o.startsWith('-') && !SPECIAL_OFFSETS.has(o)) fail('Offset must not be a negative number')
-  return { topic, partition: Number(partition), offset: o }
+  return { topic, partition: toNumber(partition), offset: o }
 }
 
 /** commitOffsets([{ topic, partition, offset }]) */
 function validateCommits(list) {
-  return (list || []).map(({ topic, partition, offset, metadata = null }) => {
-    if (!topic) fail(`Invalid topic ${topic}`)
-    if (Number.isNaN(Number(partition))) fail(`Invalid partition, expected a number received ${partition}`)
+  return requireArray(list, 'offsets to commit').map((entry) => {
+    if (entry === null || typeof entry !== 'object') fail(`Invalid offset to commit ${show(entry)}`)
+    const { topic, partition, offset, metadata = null } = entry
+    if (!isTopic(topic)) fail(`Invalid topic ${show(topic)}`)
+    if (Number.isNaN(toNumber(partition))) fail(`Invalid partition, expected a number received ${show(partition)}`)
     const o = longString(offset)
     if (o.startsWith('-')) fail('Offset must not be a negative number')
     if (metadata !== null && typeof metadata !== 'string')
-      fail(`Invalid offset metadata, expected string or null, received ${metadata}`)
-    return { topic, partition: Number(partition), offset: o }
+      fail(`Invalid offset metadata, expected string or null, received ${show(metadata)}`)
+    return { topic, partition: toNumber(partition), offset: o }
   })
 }
 
 /** pause/resume([{ topic, partitions? }]) */
-function validateTopicPartitions(list, verb = 'pause') {
-  for (const tp of list || []) {
-    if (!tp || !tp.topic) fail(`Invalid topic ${(tp && tp.topic) || tp}`)
+function validateTopicPartitions(list = [], verb = 'pause') {
+  for (const tp of requireArray(list, `topic partitions to ${verb}`)) {
+    if (!tp || !isTopic(tp.topic)) fail(`Invalid topic ${show((tp && tp.topic) || tp)}`)
     if (
       tp.partitions !== undefined &&
-      (!Array.isArray(tp.partitions) || tp.partitions.some((p) => Number.isNaN(Number(p))))
+      (!Array.isArray(tp.partitions) || tp.partitions.some((p) => Number.isNaN(toNumber(p))))
     )
-      fail(`Array of valid partitions required to ${verb} specific partitions instead of ${tp.partitions}`)
+      fail(`Array of valid partitions required to ${verb} specific partitions instead of ${show(tp.partitions)}`)
   }
-  return (list || []).map((tp) => ({ topic: tp.topic, partitions: tp.partitions ? tp.partitions.map(Number) : null }))
+  return list.map((tp) => ({ topic: tp.topic, partitions: tp.partitions ? tp.partitions.map(toNumber) : null }))
 }
 
 module.exports = { validateTopics, validateRun, validateSeek, validateCommits, validateTopicPartitions }

@@ -5,18 +5,11 @@
  * else with a typed error (never a crash on hostile input: a throwing getter, a Symbol).
  */
 const { KafkaJSError, KafkaJSNonRetriableError } = require('../errors')
+const { showJson } = require('../show')
 
 /** Hostile input (a throwing getter, a Symbol where a string goes) still gets a typed error. */
 function asTyped(e) {
   return e instanceof KafkaJSError ? e : new KafkaJSNonRetriableError(`Invalid send: ${e && e.message}`, { cause: e })
-}
-
-function describe(v) {
-  try {
-    return JSON.stringify(v)
-  } catch {
-    return String(v)
-  }
 }
 
 /** Buffer | string | null for a key, value or header value; anything else is refused. */
@@ -51,14 +44,14 @@ function timestampOf(ts, topic) {
   if (ts === undefined || ts === null) return 0
   const n = typeof ts === 'number' ? ts : Number(ts)
   if (!Number.isFinite(n) || n < 0)
-    throw new KafkaJSNonRetriableError(`Invalid timestamp for topic "${topic}": ${describe(ts)}`)
+    throw new KafkaJSNonRetriableError(`Invalid timestamp for topic "${topic}": ${showJson(ts)}`)
   return n
 }
 
 function partitionOf(p, topic) {
   if (p === undefined || p === null) return -1
   if (!Number.isInteger(p) || p < 0 || p > 2147483647)
-    throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${describe(p)}`)
+    throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${showJson(p)}`)
   return p
 }
 
@@ -75,7 +68,7 @@ function validateBatch(batch, { idempotent, requestTimeout }) {
     )
   }
   if (!Array.isArray(topicMessages))
-    throw new KafkaJSNonRetriableError(`Invalid topicMessages: ${describe(topicMessages)}`)
+    throw new KafkaJSNonRetriableError(`Invalid topicMessages: ${showJson(topicMessages)}`)
   for (const tm of topicMessages) {
     if (!tm || !tm.topic || typeof tm.topic !== 'string') throw new KafkaJSNonRetriableError('Invalid topic')
     const { topic, messages } = tm
@@ -83,9 +76,9 @@ function validateBatch(batch, { idempotent, requestTimeout }) {
       throw new KafkaJSNonRetriableError(`Invalid messages array [${messages}] for topic "${topic}"`)
     for (const m of messages) {
       if (m === null || typeof m !== 'object')
-        throw new KafkaJSNonRetriableError(`Invalid message for topic "${topic}": ${describe(m)}`)
+        throw new KafkaJSNonRetriableError(`Invalid message for topic "${topic}": ${showJson(m)}`)
       if (m.value === undefined)
-        throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${describe(m)}`)
+        throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${showJson(m)}`)
     }
   }
   return { acks, timeout, compression, topicMessages }
