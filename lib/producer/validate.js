@@ -84,4 +84,4 @@ function validateBatch(batch, { idempotent, requestTimeout }) {
   return { acks, timeout, compression, topicMessages }
 }
 
-module.exports = { asTyped, describe, bytesOf, headersOf, timestampOf, partitionOf, validateBatch }
+module.exports = { asTyped, bytesOf, headersOf, timestampOf, partitionOf, validateBatch }
