@@ -5,6 +5,7 @@
  * abort every method rejects with kafkajs's "Cannot continue to use transaction once ended".
  */
 const { KafkaJSNonRetriableError } = require('./errors')
+const { show } = require('./show')
 
 const ENDED = 'Cannot continue to use transaction once ended'
 
@@ -33,21 +34,24 @@ class Transaction {
   }
 
   /** `{ consumerGroupId, topics: [{ topic, partitions: [{ partition, offset }] }] }` */
-  async sendOffsets({ consumerGroupId, topics } = {}) {
+  async sendOffsets(offsetsToSend = {}) {
     this._check()
+    const { consumerGroupId, topics } = offsetsToSend || {}
     if (typeof consumerGroupId !== 'string' || !consumerGroupId)
       throw new KafkaJSNonRetriableError('Invalid consumerGroupId')
-    if (!Array.isArray(topics))
-      throw new KafkaJSNonRetriableError('Invalid topics: expected [{ topic, partitions: [{ partition, offset }] }]')
+    const shape = 'Invalid topics: expected [{ topic, partitions: [{ partition, offset }] }]'
+    if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError(shape)
     const offsets = []
-    for (const { topic, partitions } of topics) {
-      if (typeof topic !== 'string' || !Array.isArray(partitions))
-        throw new KafkaJSNonRetriableError('Invalid topics: expected [{ topic, partitions: [{ partition, offset }] }]')
-      for (const { partition, offset } of partitions) {
+    for (const entry of topics) {
+      const { topic, partitions } = entry || {}
+      if (typeof topic !== 'string' || !Array.isArray(partitions)) throw new KafkaJSNonRetriableError(shape)
+      for (const { partition, offset } of partitions.map((p) => p || {})) {
         if (!Number.isInteger(partition) || partition < 0)
-          throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${partition}`)
-        if (!/^\d+$/.test(String(offset)))
-          throw new KafkaJSNonRetriableError(`Invalid offset for topic "${topic}" partition ${partition}: ${offset}`)
+          throw new KafkaJSNonRetriableError(`Invalid partition for topic "${topic}": ${show(partition)}`)
+        if (typeof offset === 'symbol' || !/^\d+$/.test(show(offset)))
+          throw new KafkaJSNonRetriableError(
+            `Invalid offset for topic "${topic}" partition ${partition}: ${show(offset)}`,
+          )
         offsets.push({ topic, partition, offset: String(offset) })
       }
     }

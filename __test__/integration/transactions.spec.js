@@ -104,6 +104,25 @@ describe('transactions', () => {
     }
   })
 
+  test('sendOffsets given hostile shapes rejects with a typed error; the transaction then commits', async () => {
+    const topic = await createTopic()
+    const txn = await producer.transaction()
+    const bare = Object.create(null)
+    for (const arg of [
+      null,
+      { consumerGroupId: 'g', topics: [null] },
+      { consumerGroupId: 'g', topics: [{ topic: 't', partitions: [null] }] },
+      { consumerGroupId: 'g', topics: [{ topic: 't', partitions: [{ partition: Symbol('p'), offset: '1' }] }] },
+      { consumerGroupId: 'g', topics: [{ topic: 't', partitions: [{ partition: 0, offset: Symbol('o') }] }] },
+      { consumerGroupId: 'g', topics: [{ topic: 't', partitions: [{ partition: 0, offset: bare }] }] },
+    ]) {
+      await expect(txn.sendOffsets(arg)).rejects.toBeInstanceOf(KafkaJSNonRetriableError)
+    }
+    await txn.send({ topic, messages: [{ value: 'after' }] })
+    await txn.commit()
+    expect((await readBack(topic, 1)).map((m) => m.value.toString())).toEqual(['after'])
+  })
+
   test('disconnect aborts an open transaction', async () => {
     const topic = await createTopic()
     const p = txnProducer()
