@@ -116,3 +116,56 @@ test('every method given hostile values answers with a typed error or resolves; 
   expect(seen).toEqual(['after the hostile calls'])
   expect(unhandled).toEqual([])
 }, 600000)
+
+test("eachBatch's resolveOffset and commitOffsetsIfNecessary given hostile values: typed errors, and only the real offset is committed", async () => {
+  const topic = await createTopic()
+  const producer = referenceClient().producer()
+  await producer.connect()
+  await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `m${i}` })) })
+  await producer.disconnect()
+  const groupId = `${topic}-group`
+  const kafka = new Kafka({ clientId: 'hostile', brokers: brokers(), logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 })
+  const hostile = [...VALUES, ['a 23-digit offset', '99999999999999999999999'], ['-5', '-5'], ['abc', 'abc']]
+  const untyped = []
+  let finished
+  const done = new Promise((resolve) => {
+    finished = resolve
+  })
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        for (const [name, value] of hostile) {
+          // Numbers and BigInts that are offsets are valid input: only the others must be refused.
+          const valid =
+            (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || typeof value === 'bigint'
+          if (valid) continue
+          const got = await outcome(() => resolveOffset(value))
+          if (got !== 'typed') untyped.push(`resolveOffset with ${name}: ${got}`)
+          if (!value) continue // a falsy argument means "what is resolved", as in kafkajs
+          const committed = await outcome(() => commitOffsetsIfNecessary(value))
+          if (committed !== 'typed') untyped.push(`commitOffsetsIfNecessary with ${name}: ${committed}`)
+        }
+        resolveOffset(batch.lastOffset())
+        await commitOffsetsIfNecessary()
+        finished()
+      },
+    })
+    await done
+  } finally {
+    await consumer.disconnect()
+  }
+  expect(untyped).toEqual([])
+  const admin = referenceClient().admin()
+  await admin.connect()
+  try {
+    const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    expect(partitions).toEqual([{ partition: 0, offset: '5', metadata: null }])
+  } finally {
+    await admin.disconnect()
+  }
+  expect(unhandled).toEqual([])
+}, 120000)

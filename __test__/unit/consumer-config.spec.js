@@ -3,6 +3,8 @@
 const { consumerProperties, PartitionAssigners } = require('../../lib/consumer/config')
 const {
   validateCommits,
+  validateOffsetsToCommit,
+  validateResolvedOffset,
   validateRun,
   validateSeek,
   validateTopics,
@@ -209,5 +211,35 @@ describe("consumer arguments, checked with kafkajs's messages", () => {
       'Invalid partition, expected a number received Symbol(p)',
     )
     expect(validateTopicPartitions()).toEqual([])
+  })
+
+  test("eachBatch's resolveOffset and commitOffsetsIfNecessary(offsets): offsets only", () => {
+    expect(validateResolvedOffset('12')).toBe(12)
+    expect(validateResolvedOffset(12)).toBe(12)
+    expect(validateResolvedOffset(12n)).toBe(12)
+    for (const bad of [
+      '',
+      '1e3',
+      '0x10',
+      ' 1',
+      '-1',
+      -1,
+      1.5,
+      Number.NaN,
+      2 ** 53,
+      '99999999999999999',
+      null,
+      {},
+      Symbol('o'),
+    ])
+      expect(() => validateResolvedOffset(bad)).toThrow(KafkaJSNonRetriableError)
+    expect(validateOffsetsToCommit({ topics: [{ topic: 't', partitions: [{ partition: '1', offset: 5 }] }] })).toEqual({
+      topics: [{ topic: 't', partitions: [{ partition: 1, offset: '5' }] }],
+    })
+    for (const bad of [[], { topics: {} }, { topics: [null] }, { topics: [{ topic: 't', partitions: [null] }] }])
+      expect(() => validateOffsetsToCommit(bad)).toThrow(KafkaJSNonRetriableError)
+    expect(() =>
+      validateOffsetsToCommit({ topics: [{ topic: 't', partitions: [{ partition: 0, offset: '-3' }] }] }),
+    ).toThrow('Offset must not be a negative number')
   })
 })

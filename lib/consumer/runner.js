@@ -19,6 +19,7 @@ const { KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
 const { GROUP_MOVED, unrecoverable, retryDelay } = require('./failure-rules')
 const { CONSUMER_EVENTS: E } = require('./events')
 const { onAssign, onRevoke } = require('./assignment')
+const { validateOffsetsToCommit, validateResolvedOffset } = require('./validate')
 
 /**
  * The most one chunk holds: its messages are decoded and handled in one turn of the event loop
@@ -360,12 +361,15 @@ class Runner {
         await this.handlers.eachBatch({
           batch,
           resolveOffset: (offset) => {
-            if (!this.isMoved(k, generation)) this.offsets.resolveOffset({ topic, partition, offset })
+            const next = validateResolvedOffset(offset) + 1
+            if (!this.isMoved(k, generation)) this.offsets.resolveNext(k, topic, partition, next)
           },
           heartbeat,
           pause,
-          commitOffsetsIfNecessary: (offsets) =>
-            offsets ? this.offsets.commitOffsets(offsets) : this.offsets.commitOffsetsIfNecessary(true),
+          commitOffsetsIfNecessary: async (offsets) =>
+            offsets
+              ? this.offsets.commitOffsets(validateOffsetsToCommit(offsets))
+              : this.offsets.commitOffsetsIfNecessary(true),
           uncommittedOffsets: () => this.offsets.uncommittedOffsets(),
           isRunning: () => this.running,
           isStale: () => this.isMoved(k, generation),

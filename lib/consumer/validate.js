@@ -120,6 +120,41 @@ function validateCommits(list) {
   })
 }
 
+/**
+ * eachBatch's resolveOffset(offset): the handled offset as a number (offsets stay far below 2^53).
+ * kafkajs stores whatever it is given and commits it plus one, so a typo there moves the group
+ * to a nonsense position; here anything but a non-negative integer (number, BigInt, or a string
+ * of digits) is refused.
+ */
+function validateResolvedOffset(offset) {
+  let n = Number.NaN
+  if (typeof offset === 'number') n = offset
+  else if (typeof offset === 'string' && /^\d{1,16}$/.test(offset)) n = Number(offset)
+  else if (typeof offset === 'bigint' && offset >= 0n && offset <= BigInt(Number.MAX_SAFE_INTEGER)) n = Number(offset)
+  if (!Number.isSafeInteger(n) || n < 0) fail(`Invalid offset, expected a long received ${show(offset)}`)
+  return n
+}
+
+/** eachBatch's commitOffsetsIfNecessary(offsets): kafkajs's { topics: [{ topic, partitions: [{ partition, offset }] }] }. */
+function validateOffsetsToCommit(offsets) {
+  const shape = `Invalid offsets to commit, expected { topics: [{ topic, partitions: [{ partition, offset }] }] }, received ${show(offsets)}`
+  if (offsets === null || typeof offsets !== 'object' || !Array.isArray(offsets.topics)) fail(shape)
+  const list = []
+  for (const entry of offsets.topics) {
+    if (entry === null || typeof entry !== 'object' || !Array.isArray(entry.partitions)) fail(shape)
+    for (const p of entry.partitions) {
+      if (p === null || typeof p !== 'object') fail(shape)
+      list.push({ topic: entry.topic, partition: p.partition, offset: p.offset })
+    }
+  }
+  return {
+    topics: validateCommits(list).map(({ topic, partition, offset }) => ({
+      topic,
+      partitions: [{ partition, offset }],
+    })),
+  }
+}
+
 /** pause/resume([{ topic, partitions? }]) */
 function validateTopicPartitions(list = [], verb = 'pause') {
   for (const tp of requireArray(list, `topic partitions to ${verb}`)) {
@@ -133,4 +168,12 @@ function validateTopicPartitions(list = [], verb = 'pause') {
   return list.map((tp) => ({ topic: tp.topic, partitions: tp.partitions ? tp.partitions.map(toNumber) : null }))
 }
 
-module.exports = { validateTopics, validateRun, validateSeek, validateCommits, validateTopicPartitions }
+module.exports = {
+  validateTopics,
+  validateRun,
+  validateSeek,
+  validateCommits,
+  validateResolvedOffset,
+  validateOffsetsToCommit,
+  validateTopicPartitions,
+}
