@@ -28,12 +28,11 @@ const { OffsetManager, byTopic } = require('./consumer/offsets')
 const { Runner } = require('./consumer/runner')
 const { openSession, closeSession, leaveGroup, describeGroup } = require('./consumer/session')
 const { Pauses } = require('./consumer/pauses')
-const { ensureTopics } = require('./consumer/topics')
+const { ensureTopics, topicError, UNKNOWN_TOPIC_OR_PARTITION } = require('./consumer/topics')
 const { restartAfter } = require('./consumer/failure-rules')
 const { InstrumentationEmitter } = require('./events')
 const { ClientEvents } = require('./producer/client-events')
-const { KafkaJSNonRetriableError, KafkaJSProtocolError, fromNative } = require('./errors')
-const { protocolError } = require('./protocol-errors')
+const { KafkaJSNonRetriableError, fromNative } = require('./errors')
 const {
   validateTopics,
   validateRun,
@@ -139,10 +138,8 @@ class Consumer {
     const autoCreate = this._settings.props['allow.auto.create.topics'].startsWith('t')
     const matched = topics.flatMap((t) => (typeof t === 'string' ? [t] : existing.filter((name) => t.test(name))))
     const missing = matched.filter((name) => !names.has(name))
-    if (missing.length > 0 && !autoCreate) {
-      const proto = protocolError(3)
-      throw new KafkaJSProtocolError({ message: proto.message, type: proto.type, code: 3, retriable: proto.retriable })
-    }
+    // kafkajs's metadata request fails with the bare protocol error.
+    if (missing.length > 0 && !autoCreate) throw topicError(UNKNOWN_TOPIC_OR_PARTITION)
     if (missing.length > 0) await ensureTopics(this._native, missing, this._client.requestTimeout)
     // Only once every topic is there: a topic refused here (an invalid name) would keep run() from
     // ever being assigned anything. (kafkajs keeps it, and its run goes on without it.)

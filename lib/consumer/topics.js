@@ -49,31 +49,31 @@ async function ensureTopics(native, names, timeoutMs) {
   }
 }
 
-/** The broker's final answer for one topic: kafkajs's message for its code, and the topic's name. */
-function refusedBy({ name, state }) {
-  const proto = protocolError(state.error)
-  return new KafkaJSProtocolError({
-    message: `${proto.message}: topic "${name}"`,
-    type: proto.type,
-    code: state.error,
-    retriable: false,
-  })
-}
-
-function notCreated(left, timeoutMs) {
-  const code = left.map((t) => t.state.error).find((c) => c > 0) || UNKNOWN_TOPIC_OR_PARTITION
+/**
+ * kafkajs's KafkaJSProtocolError for a topic's error `code`: its message for the code, then
+ * `detail` when given (kafkajs gives the bare message; the topic's name helps).
+ */
+function topicError(code, detail) {
   const proto = protocolError(code)
-  const names = left.map((t) => `"${t.name}"`).join(', ')
-  const why =
-    code === UNKNOWN_TOPIC_OR_PARTITION
-      ? 'does not exist and the broker did not create it (is auto.create.topics.enable off on the broker?)'
-      : 'has no leader for every partition yet'
   return new KafkaJSProtocolError({
-    message: `${proto.message}: topic ${names} ${why} within ${timeoutMs} ms of subscribe`,
+    message: detail ? `${proto.message}: ${detail}` : proto.message,
     type: proto.type,
     code,
     retriable: proto.retriable,
   })
 }
 
-module.exports = { ensureTopics }
+/** The broker's final answer for one topic, naming it. */
+const refusedBy = ({ name, state }) => topicError(state.error, `topic "${name}"`)
+
+function notCreated(left, timeoutMs) {
+  const code = left.map((t) => t.state.error).find((c) => c > 0) || UNKNOWN_TOPIC_OR_PARTITION
+  const names = left.map((t) => `"${t.name}"`).join(', ')
+  const why =
+    code === UNKNOWN_TOPIC_OR_PARTITION
+      ? 'does not exist and the broker did not create it (is auto.create.topics.enable off on the broker?)'
+      : 'has no leader for every partition yet'
+  return topicError(code, `topic ${names} ${why} within ${timeoutMs} ms of subscribe`)
+}
+
+module.exports = { ensureTopics, topicError, UNKNOWN_TOPIC_OR_PARTITION }
