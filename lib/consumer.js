@@ -62,6 +62,7 @@ class Consumer {
     this._pauses = new Pauses()
     this._runner = null
     this._ending = null // the OffsetManager of a run that is ending
+    this._runEnding = null // the Promise of _endRun while it runs
     this._runConfig = null
     this._restartTimer = null
     this._crashDeciding = false // a crash is deciding whether to restart (see _cancelRestart)
@@ -206,10 +207,21 @@ class Consumer {
     })
   }
 
-  /** Ends the run loop (bounded by rebalanceTimeout for handlers in flight) and commits what was handled. */
-  async _endRun() {
+  /**
+   * Ends the run loop (bounded by rebalanceTimeout for handlers in flight) and commits what was
+   * handled. A call while another is ending the run waits for it: disconnect() right after an
+   * unawaited stop() must not close the consumer under stop's final commit.
+   */
+  _endRun() {
+    if (!this._runner) return this._runEnding || Promise.resolve()
+    this._runEnding = this._endRunNow().finally(() => {
+      this._runEnding = null
+    })
+    return this._runEnding
+  }
+
+  async _endRunNow() {
     const runner = this._runner
-    if (!runner) return
     this._runner = null
     // Handlers still running may commit their own offsets until the run has ended (see commitOffsets).
     this._ending = this._offsets
@@ -230,7 +242,7 @@ class Consumer {
 
   async stop() {
     this._cancelRestart()
-    if (!this._runner) return
+    if (!this._runner) return this._endRun()
     await this._endRun()
     await this._leaveGroup()
     this._emitter.emit(CONSUMER_EVENTS.STOP)
@@ -272,10 +284,9 @@ class Consumer {
     this._state = 'disconnecting'
     this._disconnecting = (async () => {
       try {
-        if (this._runner) {
-          await this._endRun()
-          this._emitter.emit(CONSUMER_EVENTS.STOP)
-        }
+        const running = this._runner !== null
+        await this._endRun()
+        if (running) this._emitter.emit(CONSUMER_EVENTS.STOP)
         await this._closeNative()
       } catch (e) {
         throw fromNative(e)

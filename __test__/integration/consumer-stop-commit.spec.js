@@ -69,3 +69,79 @@ describe.each([
     expect(await scenario(Lib, end)).toEqual({ outcome: 'committed', committed: expected })
   })
 })
+
+/**
+ * stop() not awaited, then disconnect() at once, while a handler runs (autoCommit): the handled
+ * message is committed by the run's end, and disconnect waits for it before closing.
+ */
+async function stopThenDisconnect(Lib) {
+  const topic = await createTopic()
+  const producer = referenceClient().producer()
+  await producer.connect()
+  await producer.send({ topic, messages: [{ value: 'one' }] })
+  await producer.disconnect()
+  const groupId = `stopdisc-${crypto.randomBytes(6).toString('hex')}`
+  const consumer = new Lib.Kafka({ clientId: 'stop-commit', brokers: brokers(), logLevel: 0 }).consumer({
+    groupId,
+    maxWaitTimeInMs: 100,
+  })
+  let entered = false
+  let release
+  const released = new Promise((r) => (release = r))
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await consumer.run({
+    eachMessage: async () => {
+      entered = true
+      await released
+    },
+  })
+  await waitFor(() => entered, { what: 'the handler to start', timeout: 60000 })
+  const stopping = consumer.stop()
+  const disconnecting = consumer.disconnect()
+  release()
+  await Promise.all([stopping, disconnecting])
+  return committed(groupId, topic)
+}
+
+test.each([
+  ['kafkajs', kafkajs],
+  ['kafka-napi', kafkaNapi],
+])('%s: disconnect() right after an unawaited stop() keeps the handled message committed', async (_name, Lib) => {
+  expect(await stopThenDisconnect(Lib)).toBe('1')
+})
+
+test('kafka-napi: stop() with a handler in flight leaves the group on its revocation (no poll of the ended run takes it)', async () => {
+  const topic = await createTopic()
+  const producer = referenceClient().producer()
+  await producer.connect()
+  await producer.send({ topic, messages: [{ value: 'one' }] })
+  await producer.disconnect()
+  const warnings = []
+  const consumer = new kafkaNapi.Kafka({
+    clientId: 'stop-commit',
+    brokers: brokers(),
+    logLevel: kafkaNapi.logLevel.WARN,
+    logCreator:
+      () =>
+      ({ log }) =>
+        warnings.push(log.message),
+  }).consumer({ groupId: `stopleave-${crypto.randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 })
+  let entered = false
+  let release
+  const released = new Promise((r) => (release = r))
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await consumer.run({
+    eachMessage: async () => {
+      entered = true
+      await released
+    },
+  })
+  await waitFor(() => entered, { what: 'the handler to start', timeout: 60000 })
+  const stopping = consumer.stop()
+  release()
+  await stopping
+  await consumer.disconnect()
+  expect(warnings.filter((m) => m.startsWith('Leaving the group'))).toEqual([])
+})

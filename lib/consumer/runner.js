@@ -46,6 +46,7 @@ class Runner {
     this.failures = 0
     this.lastHeartbeat = 0
     this.inFlight = 0
+    this.polling = null // the poll in flight (see loop)
     this.commitBehind = null
     this.commitAgain = false
     this.joinStarted = Date.now()
@@ -104,19 +105,33 @@ class Runner {
    * revocation that poll meets waits natively until the chunk is done and its offsets stored.
    */
   async loop() {
-    let next = null
+    try {
+      await this.pollAndHandle()
+    } finally {
+      // The poll started while the last chunk was handled ends the loop once it answers. Left
+      // running, it would take what comes next: after stop(), the revocation of leaveGroup, which
+      // then waited out its 5 s bound.
+      const left = this.polling
+      this.polling = null
+      if (left !== null) await left.catch(() => {})
+    }
+  }
+
+  async pollAndHandle() {
     while (this.running) {
       try {
-        if (next === null) {
+        if (this.polling === null) {
           this.offsets.flushStore()
-          next = this.pollNext()
+          this.polling = this.pollNext()
         }
-        const { chunk, started } = await next
-        next = null
+        // Taken before it is awaited: a poll that failed is not awaited again by the retry.
+        const polled = this.polling
+        this.polling = null
+        const { chunk, started } = await polled
         if (!this.running) return
         const records = decodeChunk(chunk)
         this.native.setBusy(true)
-        next = this.pollNext()
+        this.polling = this.pollNext()
         try {
           await this.process(records, started)
         } finally {

@@ -58,6 +58,9 @@ async function closeSession({ native, chunks }) {
   }
 }
 
+/** How long leaveGroup polls for its revocation. */
+const LEAVE_BOUND_MS = 5000
+
 /**
  * Unsubscribes and polls until librdkafka has run the revocation (it runs inside a poll), so
  * the group rebalances now rather than after max.poll.interval.ms. Messages polled meanwhile
@@ -66,11 +69,12 @@ async function closeSession({ native, chunks }) {
 async function leaveGroup({ native, chunks }, logger, groupId) {
   try {
     native.unsubscribe()
-    const deadline = Date.now() + 5000
+    const deadline = Date.now() + LEAVE_BOUND_MS
     while (Date.now() < deadline) {
       const records = decodeChunk(await chunks.next(10000, 1 << 20, 100))
-      if (records.some((r) => r.kind === 'revoke')) break
+      if (records.some((r) => r.kind === 'revoke')) return
     }
+    logger.warn(`Leaving the group: no revocation within ${LEAVE_BOUND_MS} ms; the consumer stops anyway`, { groupId })
   } catch (e) {
     logger.warn(`Leaving the group failed: ${e.message}`, { groupId })
   }
