@@ -59,6 +59,7 @@ class Consumer {
     this._native = null
     this._chunks = null
     this._subscriptions = new Map() // topic -> fromBeginning
+    this._subscribing = new Set() // subscribe() calls in flight, each settled (see subscribe)
     this._pauses = new Pauses()
     this._runner = null
     this._ending = null // the OffsetManager of a run that is ending
@@ -128,7 +129,22 @@ class Consumer {
   }
 
   /** kafkajs: RegExps are matched against the cluster's topics now; strings as given. */
-  async subscribe(subscription) {
+  /**
+   * Records the topics once they exist (see _subscribe). run() waits for the subscribes still in
+   * flight, so `subscribe(); run()` without an await between works, as in kafkajs (whose subscribe
+   * records string topics before its first await).
+   */
+  subscribe(subscription) {
+    const subscribing = this._subscribe(subscription)
+    const settled = subscribing.then(
+      () => this._subscribing.delete(settled),
+      () => this._subscribing.delete(settled),
+    )
+    this._subscribing.add(settled)
+    return subscribing
+  }
+
+  async _subscribe(subscription) {
     const { topics, fromBeginning } = validateTopics(subscription)
     if (this._runner) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running')
     if (this._state !== 'connected') await this.connect()
@@ -149,11 +165,12 @@ class Consumer {
 
   async run(config = {}) {
     const run = validateRun(config)
+    if (this._state !== 'connected' && !this._runner) await this.connect()
+    while (this._subscribing.size > 0 && !this._runner) await Promise.all(this._subscribing)
     if (this._runner) {
       this._logger.warn('consumer#run was called, but the consumer is already running', { groupId: this._groupId })
       return
     }
-    if (this._state !== 'connected') await this.connect()
     this._runConfig = run
     await this._start()
   }

@@ -54,6 +54,39 @@ describe(`stop and describeGroup match kafkajs (subject: ${subject.name})`, () =
     })
   })
 
+  test('connect(), subscribe() and run() called without awaiting each other: every message is read', async () => {
+    const { expected, actual } = await differential(async (Kafka, ctx) => {
+      const consumer = consumerOf(Kafka, ctx)
+      const seen = []
+      try {
+        // An app that forgot its awaits: kafkajs records the topics before subscribe's first await.
+        const calls = [
+          consumer.connect(),
+          consumer.subscribe({ topic: ctx.topic, fromBeginning: true }),
+          consumer.run({ eachMessage: async ({ message }) => seen.push(String(message.value)) }),
+        ]
+        const outcomes = await settle(
+          Promise.all(
+            calls.map((c) =>
+              c.then(
+                () => 'resolved',
+                (e) => `${e.name}: ${e.message}`,
+              ),
+            ),
+          ),
+          45000,
+          'connect, subscribe and run',
+        )
+        await until(`${N} messages`, () => seen.length >= N || outcomes[2] !== 'resolved', 45000)
+        return { outcomes, seen }
+      } finally {
+        await settle(consumer.disconnect(), 45000, 'disconnect')
+      }
+    }, fixture)
+    expect(actual).toEqual(expected)
+    expect(expected.seen).toHaveLength(N)
+  })
+
   test('describeGroup() of a running single member: state, protocol type and member fields', async () => {
     const { expected, actual } = await differential(async (Kafka, ctx) => {
       const consumer = consumerOf(Kafka, ctx)
