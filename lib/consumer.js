@@ -128,7 +128,6 @@ class Consumer {
     await closeSession(session)
   }
 
-  /** kafkajs: RegExps are matched against the cluster's topics now; strings as given. */
   /**
    * Records the topics once they exist (see _subscribe). run() waits for the subscribes still in
    * flight, so `subscribe(); run()` without an await between works, as in kafkajs (whose subscribe
@@ -144,6 +143,7 @@ class Consumer {
     return subscribing
   }
 
+  /** kafkajs: RegExps are matched against the cluster's topics now; strings as given. */
   async _subscribe(subscription) {
     const { topics, fromBeginning } = validateTopics(subscription)
     if (this._runner) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running')

@@ -22,28 +22,44 @@ async function committed(groupId, topic) {
   }
 }
 
-async function scenario(Lib, end) {
+/**
+ * A consumer of a new topic holding one message, whose handler has started on it and waits for
+ * `release()`, then runs `afterRelease(payload)` (the handler's own commit, say).
+ * `kafka` is added to the client's config, `run` to run()'s.
+ */
+async function blockedConsumer(Lib, { kafka = {}, run = {}, afterRelease = async () => {} } = {}) {
   const topic = await createTopic()
   const producer = referenceClient().producer()
   await producer.connect()
   await producer.send({ topic, messages: [{ value: 'one' }] })
   await producer.disconnect()
   const groupId = `stopcommit-${crypto.randomBytes(6).toString('hex')}`
-  const consumer = new Lib.Kafka({ clientId: 'stop-commit', brokers: brokers(), logLevel: 0 }).consumer({
+  const consumer = new Lib.Kafka({ clientId: 'stop-commit', brokers: brokers(), logLevel: 0, ...kafka }).consumer({
     groupId,
     maxWaitTimeInMs: 100,
   })
   let entered = false
   let release
   const released = new Promise((r) => (release = r))
-  let outcome = null
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ partition, message }) => {
+    ...run,
+    eachMessage: async (payload) => {
       entered = true
       await released
+      await afterRelease(payload)
+    },
+  })
+  await waitFor(() => entered, { what: 'the handler to start', timeout: 60000 })
+  return { consumer, topic, groupId, release }
+}
+
+async function scenario(Lib, end) {
+  let outcome = null
+  const { consumer, topic, groupId, release } = await blockedConsumer(Lib, {
+    run: { autoCommit: false },
+    afterRelease: async ({ partition, message }) => {
       const offset = String(Number(message.offset) + 1)
       outcome = await consumer.commitOffsets([{ topic, partition, offset }]).then(
         () => 'committed',
@@ -51,7 +67,6 @@ async function scenario(Lib, end) {
       )
     },
   })
-  await waitFor(() => entered, { what: 'the handler to start', timeout: 60000 })
   const ending = end === 'stop' ? consumer.stop() : consumer.disconnect()
   release()
   await ending
@@ -70,75 +85,28 @@ describe.each([
   })
 })
 
-/**
- * stop() not awaited, then disconnect() at once, while a handler runs (autoCommit): the handled
- * message is committed by the run's end, and disconnect waits for it before closing.
- */
-async function stopThenDisconnect(Lib) {
-  const topic = await createTopic()
-  const producer = referenceClient().producer()
-  await producer.connect()
-  await producer.send({ topic, messages: [{ value: 'one' }] })
-  await producer.disconnect()
-  const groupId = `stopdisc-${crypto.randomBytes(6).toString('hex')}`
-  const consumer = new Lib.Kafka({ clientId: 'stop-commit', brokers: brokers(), logLevel: 0 }).consumer({
-    groupId,
-    maxWaitTimeInMs: 100,
-  })
-  let entered = false
-  let release
-  const released = new Promise((r) => (release = r))
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  await consumer.run({
-    eachMessage: async () => {
-      entered = true
-      await released
-    },
-  })
-  await waitFor(() => entered, { what: 'the handler to start', timeout: 60000 })
-  const stopping = consumer.stop()
-  const disconnecting = consumer.disconnect()
-  release()
-  await Promise.all([stopping, disconnecting])
-  return committed(groupId, topic)
-}
-
 test.each([
   ['kafkajs', kafkajs],
   ['kafka-napi', kafkaNapi],
 ])('%s: disconnect() right after an unawaited stop() keeps the handled message committed', async (_name, Lib) => {
-  expect(await stopThenDisconnect(Lib)).toBe('1')
+  // autoCommit: the handled message is committed by the run's end, which disconnect waits for.
+  const { consumer, topic, groupId, release } = await blockedConsumer(Lib)
+  const stopping = consumer.stop()
+  const disconnecting = consumer.disconnect()
+  release()
+  await Promise.all([stopping, disconnecting])
+  expect(await committed(groupId, topic)).toBe('1')
 })
 
 test('kafka-napi: stop() with a handler in flight leaves the group on its revocation (no poll of the ended run takes it)', async () => {
-  const topic = await createTopic()
-  const producer = referenceClient().producer()
-  await producer.connect()
-  await producer.send({ topic, messages: [{ value: 'one' }] })
-  await producer.disconnect()
   const warnings = []
-  const consumer = new kafkaNapi.Kafka({
-    clientId: 'stop-commit',
-    brokers: brokers(),
-    logLevel: kafkaNapi.logLevel.WARN,
-    logCreator:
-      () =>
-      ({ log }) =>
-        warnings.push(log.message),
-  }).consumer({ groupId: `stopleave-${crypto.randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 })
-  let entered = false
-  let release
-  const released = new Promise((r) => (release = r))
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  await consumer.run({
-    eachMessage: async () => {
-      entered = true
-      await released
-    },
+  const logCreator =
+    () =>
+    ({ log }) =>
+      warnings.push(log.message)
+  const { consumer, release } = await blockedConsumer(kafkaNapi, {
+    kafka: { logLevel: kafkaNapi.logLevel.WARN, logCreator },
   })
-  await waitFor(() => entered, { what: 'the handler to start', timeout: 60000 })
   const stopping = consumer.stop()
   release()
   await stopping

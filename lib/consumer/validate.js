@@ -137,13 +137,16 @@ function validateResolvedOffset(offset) {
 
 /** eachBatch's commitOffsetsIfNecessary(offsets): kafkajs's { topics: [{ topic, partitions: [{ partition, offset }] }] }. */
 function validateOffsetsToCommit(offsets) {
-  const shape = `Invalid offsets to commit, expected { topics: [{ topic, partitions: [{ partition, offset }] }] }, received ${show(offsets)}`
-  if (offsets === null || typeof offsets !== 'object' || !Array.isArray(offsets.topics)) fail(shape)
+  const badShape = () =>
+    fail(
+      `Invalid offsets to commit, expected { topics: [{ topic, partitions: [{ partition, offset }] }] }, received ${show(offsets)}`,
+    )
+  if (offsets === null || typeof offsets !== 'object' || !Array.isArray(offsets.topics)) badShape()
   const list = []
   for (const entry of offsets.topics) {
-    if (entry === null || typeof entry !== 'object' || !Array.isArray(entry.partitions)) fail(shape)
+    if (entry === null || typeof entry !== 'object' || !Array.isArray(entry.partitions)) badShape()
     for (const p of entry.partitions) {
-      if (p === null || typeof p !== 'object') fail(shape)
+      if (p === null || typeof p !== 'object') badShape()
       list.push({ topic: entry.topic, partition: p.partition, offset: p.offset })
     }
   }
