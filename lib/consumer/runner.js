@@ -19,6 +19,7 @@ const { KafkaJSNumberOfRetriesExceeded, errorForCode } = require('../errors')
 const { GROUP_MOVED, unrecoverable, retryDelay } = require('./failure-rules')
 const { CONSUMER_EVENTS: E } = require('./events')
 const { onAssign, onRevoke } = require('./assignment')
+const { seek, onSeeked, seekBack } = require('./seeks')
 const { validateOffsetsToCommit, validateResolvedOffset } = require('./validate')
 
 /**
@@ -227,11 +228,9 @@ class Runner {
     this.seek(b.topic, b.partition, b.messages[0].offset, false)
   }
 
+  /** The app's seek (`user`), or the loop's own; see seeks.js. */
   seek(topic, partition, offset, user) {
-    const k = key(topic, partition)
-    if (!this.pendingSeeks.has(k)) this.pendingSeeks.set(k, [])
-    this.pendingSeeks.get(k).push({ offset: String(offset), user })
-    this.native.seek(topic, partition, Number(offset))
+    seek(this, topic, partition, offset, user)
   }
 
   /** The partition was revoked, or sought, since `generation`: its messages in hand are stale. */
@@ -253,7 +252,7 @@ class Runner {
         onRevoke(this, r)
         break
       case 'seeked':
-        await this.onSeeked(r)
+        await onSeeked(this, r)
         break
       case 'error': {
         const error = errorForCode(r.code, r.name, r.message)
@@ -261,23 +260,6 @@ class Runner {
         if (r.name === 'FATAL') throw error
         break
       }
-    }
-  }
-
-  async onSeeked(r) {
-    const k = key(r.topic, r.partition)
-    const queue = this.pendingSeeks.get(k)
-    const seek = queue && queue.shift()
-    if (queue && queue.length === 0) this.pendingSeeks.delete(k)
-    // kafkajs: a seek asked by the app moves the committed offset too (or the resolved one).
-    if (!seek || !seek.user || !this.assignment.has(k) || Number(r.offset) < 0) return
-    if (this.offsets.autoCommit) {
-      this.offsets.clear([r])
-      await this.offsets
-        .commitOffsets({ topics: [{ topic: r.topic, partitions: [{ partition: r.partition, offset: r.offset }] }] })
-        .catch((e) => this.logger.warn(`Committing the sought offset failed: ${e.message}`, { groupId: this.groupId }))
-    } else {
-      this.offsets.setResolved(r.topic, r.partition, r.offset)
     }
   }
 
@@ -394,21 +376,10 @@ class Runner {
       }
     } finally {
       this.inFlight--
-      this.seekBack(batch, k, generation)
+      seekBack(this, batch, k, generation)
     }
     if (this.emitter.hasListeners(E.END_BATCH_PROCESS))
       this.emitter.emit(E.END_BATCH_PROCESS, batchEventPayload(batch, Date.now() - startedAt))
-  }
-
-  /** After a batch: its messages not handled (resolved) are fetched again. */
-  seekBack(batch, k, generation) {
-    if (batch.isEmpty() || this.isStale(k, generation)) return
-    const first = Number(batch.firstOffset())
-    const last = Number(batch.lastOffset())
-    const resolved = this.offsets.resolved.get(k)
-    let next = resolved ? resolved.next : first
-    if (next < first || next > last + 1) next = first
-    if (next <= last) this.seek(batch.topic, batch.partition, next, false)
   }
 
   /** librdkafka heartbeats on its own; kafkajs's heartbeat() only reports (at most once per interval). */
