@@ -64,6 +64,7 @@ class Consumer {
     this._runner = null
     this._ending = null // the OffsetManager of a run that is ending
     this._runEnding = null // the Promise of _endRun while it runs
+    this._stopping = null // the Promise of stop() while it runs
     this._runConfig = null
     this._restartTimer = null
     this._crashDeciding = false // a crash is deciding whether to restart (see _cancelRestart)
@@ -257,13 +258,20 @@ class Consumer {
     }
   }
 
-  async stop() {
+  stop() {
     this._cancelRestart()
-    if (!this._runner) return this._endRun()
-    await this._endRun()
-    await this._leaveGroup()
-    this._emitter.emit(CONSUMER_EVENTS.STOP)
-    this._logger.info('Stopped', { groupId: this._groupId })
+    if (!this._runner) return this._stopping || this._endRun()
+    // Kept until it is done, so that a disconnect() meanwhile closes the consumer only after the
+    // group was left (closing under leaveGroup made it fail with 'The consumer is disconnected').
+    this._stopping = (async () => {
+      await this._endRun()
+      await this._leaveGroup()
+      this._emitter.emit(CONSUMER_EVENTS.STOP)
+      this._logger.info('Stopped', { groupId: this._groupId })
+    })().finally(() => {
+      this._stopping = null
+    })
+    return this._stopping
   }
 
   /** Leaves the group now (session.js's leaveGroup): best effort, bounded. */
@@ -304,6 +312,7 @@ class Consumer {
         const running = this._runner !== null
         await this._endRun()
         if (running) this._emitter.emit(CONSUMER_EVENTS.STOP)
+        if (this._stopping) await this._stopping.catch(() => {})
         await this._closeNative()
       } catch (e) {
         throw fromNative(e)
