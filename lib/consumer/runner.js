@@ -21,6 +21,7 @@ const { CONSUMER_EVENTS: E } = require('./events')
 const { onAssign, onRevoke } = require('./assignment')
 const { seek, onSeeked, seekBack } = require('./seeks')
 const { validateOffsetsToCommit, validateResolvedOffset } = require('./validate')
+const { BatchCommits } = require('./batch-commits')
 
 /**
  * The most one chunk holds: its messages are decoded and handled in one turn of the event loop
@@ -48,8 +49,12 @@ class Runner {
     this.lastHeartbeat = 0
     this.inFlight = 0
     this.polling = null // the poll in flight (see loop)
-    this.commitBehind = null
-    this.commitAgain = false
+    this.commits = new BatchCommits({
+      offsets: this.offsets,
+      logger: this.logger,
+      groupId: this.groupId,
+      isRunning: () => this.running,
+    })
     this.joinStarted = Date.now()
   }
 
@@ -295,38 +300,10 @@ class Runner {
     for (let i = 0; i < Math.min(this.concurrency, list.length); i++) workers.push(worker())
     await Promise.all(workers)
     if (failure) {
-      await this.autoCommit()
+      await this.commits.now()
       throw failure.error
     }
-    this.autoCommitBehind()
-  }
-
-  /**
-   * kafkajs's commit after the batches, without holding the next chunk (a commit is a round trip
-   * to the coordinator; awaited, it cost more than handling a chunk): at most one such commit in
-   * flight, and a chunk that ends meanwhile has its offsets committed by one more commit after
-   * it. The offsets are stored before the next poll either way, so a revocation commits them.
-   */
-  autoCommitBehind() {
-    if (this.commitBehind) {
-      this.commitAgain = true
-      return
-    }
-    this.commitBehind = this.autoCommit().finally(() => {
-      this.commitBehind = null
-      if (!this.commitAgain) return
-      this.commitAgain = false
-      this.autoCommitBehind()
-    })
-  }
-
-  async autoCommit() {
-    if (!this.running) return
-    try {
-      await this.offsets.autoCommitOffsets()
-    } catch (e) {
-      this.logger.warn(`Committing offsets failed: ${e.message}`, { groupId: this.groupId })
-    }
+    this.commits.behind()
   }
 
   /** `k`: key(topic, partition). */
