@@ -33,7 +33,9 @@ use crate::producer::{Enqueuer, NativeProducer};
 /// An offset to commit with the transaction.
 #[napi(object)]
 pub struct TransactionOffset {
+  /// The consumed topic.
   pub topic: String,
+  /// The consumed partition of `topic`.
   pub partition: i32,
   /// The next offset to consume, as a decimal string (int64).
   pub offset: String,
