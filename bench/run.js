@@ -490,6 +490,25 @@ async function createTopic(admin, topic, numPartitions = 1) {
   }
 }
 
+/**
+ * Makes the cluster's group coordinator ready before any client is measured. On a new cluster the
+ * first group lookup makes the broker create `__consumer_offsets`, and the client asking first
+ * waits for it (librdkafka asks again every 0.5-1 s: 1-3 s seen in the first client's first
+ * time-to-first-message). Asks for a group's description until the coordinator answers.
+ */
+async function warmGroupCoordinator(admin) {
+  const deadline = Date.now() + 60000
+  for (;;) {
+    try {
+      await admin.describeGroups(['kafka-napi-bench-warm-up'])
+      return
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`the group coordinator did not answer within 60 s: ${e.message}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
+
 /** Deletes `topics`, trying twice; returns the error message if they could not be deleted. */
 async function deleteTopics(admin, topics) {
   if (!topics.length) return null
@@ -886,6 +905,10 @@ async function main() {
   const defaults = kafkaNapiDefaults(args.brokers)
   const lock = librdkafkaOfLock()
 
+  if (consumerWorkloads.length || nestLibs.length) {
+    progress.set('waiting for the group coordinator')
+    await withAdmin(args.brokers, warmGroupCoordinator)
+  }
   // The consumer topics, filled once; every client reads each in a new group per repetition.
   for (const t of consumerTopics) {
     t.topic = `${TOPIC_PREFIX}${runId}-consume-${t.size}-p${t.partitions}`
