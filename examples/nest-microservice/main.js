@@ -4,9 +4,9 @@
  * `node examples/nest-microservice/main.js [--kafkajs]`: the hybrid app (HTTP app + Transport.KAFKA
  * microservice + ClientKafka) on kafka-napi through the `kafkajs` alias (or on the real kafkajs
  * with --kafkajs); asks for one quote, announces one order, prints what came back, and closes.
- * KAFKA_BROKERS, ORDERS_TOPIC_PREFIX and ORDERS_GROUP configure it (see config.js). Create the
- * topics first (config.js's TOPIC_NAMES): with them missing, the microservice's start waits for
- * its group's first assignment (up to sessionTimeout + rebalanceTimeout) on kafka-napi, and fails on kafkajs.
+ * KAFKA_BROKERS, ORDERS_TOPIC_PREFIX and ORDERS_GROUP configure it (see config.js). Its topics
+ * (config.js's TOPIC_NAMES) missing on the broker are created by the subscriptions where the broker
+ * allows it (kafkajs 2.2.4 fails on this repository's Kafka 4.1.1 broker instead: create them first).
  */
 const onKafkajs = process.argv.includes('--kafkajs') || process.env.KAFKAJS === 'kafkajs'
 if (!onKafkajs) require('./alias').useKafkaNapi()
