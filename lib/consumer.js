@@ -6,6 +6,9 @@
  *   config.js   kafkajs options -> librdkafka properties (one table), validated at construction
  *   session.js  the native consumer itself: open (brokers proven reachable), close, leave the group
  *   runner.js   the run loop: polls chunks, runs the handlers, retries, seeks back what was not handled
+ *   chunks.js   the native consumer's chunks, as Promises in request order
+ *   seeks.js, batch-commits.js  the run loop's seeks, and its commit after the batches
+ *   lifecycle.js  how a run and a connection end: stop, disconnect, kafkajs's crash path and restart
  *   assignment.js  what an assignment or a revocation changes in the run loop
  *   failure-rules.js  crash, retry or carry on after an error, and whether a crash restarts
  *   decode.js   one chunk buffer -> messages shaped as kafkajs's, and the group events between them
@@ -26,10 +29,10 @@ const { consumerProperties } = require('./consumer/config')
 const { CONSUMER_EVENTS } = require('./consumer/events')
 const { OffsetManager, byTopic } = require('./consumer/offsets')
 const { Runner } = require('./consumer/runner')
-const { openSession, closeSession, leaveGroup, describeGroup } = require('./consumer/session')
+const { openSession, closeSession, describeGroup } = require('./consumer/session')
 const { Pauses } = require('./consumer/pauses')
 const { ensureTopics, topicError, UNKNOWN_TOPIC_OR_PARTITION } = require('./consumer/topics')
-const { restartAfter } = require('./consumer/failure-rules')
+const lifecycle = require('./consumer/lifecycle')
 const { InstrumentationEmitter } = require('./events')
 const { ClientEvents } = require('./producer/client-events')
 const { KafkaJSNonRetriableError, fromNative } = require('./errors')
@@ -225,136 +228,19 @@ class Consumer {
     })
   }
 
-  /**
-   * Ends the run loop (bounded by rebalanceTimeout for handlers in flight) and commits what was
-   * handled. A call while another is ending the run waits for it: disconnect() right after an
-   * unawaited stop() must not close the consumer under stop's final commit.
-   */
-  _endRun() {
-    if (!this._runner) return this._runEnding || Promise.resolve()
-    this._runEnding = this._endRunNow().finally(() => {
-      this._runEnding = null
-    })
-    return this._runEnding
-  }
-
-  async _endRunNow() {
-    const runner = this._runner
-    this._runner = null
-    // Handlers still running may commit their own offsets until the run has ended (see commitOffsets).
-    this._ending = this._offsets
-    try {
-      await runner.stop(this._settings.values.rebalanceTimeout)
-    } finally {
-      this._ending = null
-    }
-    // A handler still running past the bound must not hold a revocation any longer.
-    if (this._native) this._native.setBusy(false)
-    if (this._runConfig.autoCommit) {
-      this._offsets.flushStore()
-      await this._offsets
-        .commitOffsets()
-        .catch((e) => this._logger.warn(`Committing offsets on stop failed: ${e.message}`, { groupId: this._groupId }))
-    }
-  }
-
+  /** Ends the run, commits what was handled and leaves the group (lib/consumer/lifecycle.js). */
   stop() {
-    this._cancelRestart()
-    if (!this._runner) return this._stopping || this._endRun()
-    // Kept until it is done, so that a disconnect() meanwhile closes the consumer only after the
-    // group was left (closing under leaveGroup made it fail with 'The consumer is disconnected').
-    this._stopping = (async () => {
-      await this._endRun()
-      await this._leaveGroup()
-      this._emitter.emit(CONSUMER_EVENTS.STOP)
-      this._logger.info('Stopped', { groupId: this._groupId })
-    })().finally(() => {
-      this._stopping = null
-    })
-    return this._stopping
+    return lifecycle.stop(this)
   }
 
-  /** Leaves the group now (session.js's leaveGroup): best effort, bounded. */
-  async _leaveGroup() {
-    if (!this._native) return
-    await leaveGroup({ native: this._native, chunks: this._chunks }, this._logger, this._groupId)
-  }
-
+  /** Ends the run as stop() does, then closes the native consumer. */
   disconnect() {
-    this._cancelRestart()
-    return this._disconnect()
+    return lifecycle.disconnect(this)
   }
 
-  /**
-   * The app stopped or disconnected the consumer: no restart, not even one a crash is deciding on
-   * right now (kafkajs's crash path would still restart it after restartOnFailure resolved).
-   */
-  _cancelRestart() {
-    this._crashDeciding = false
-    clearTimeout(this._restartTimer)
-  }
-
-  _disconnect() {
-    if (this._state === 'disconnected') {
-      // kafkajs reports every disconnect, even of a disconnected consumer.
-      this._emitter.emit(CONSUMER_EVENTS.DISCONNECT)
-      return Promise.resolve()
-    }
-    if (this._state === 'disconnecting') return this._disconnecting
-    if (this._state === 'connecting')
-      return this._connecting.then(
-        () => this._disconnect(),
-        () => {},
-      )
-    this._state = 'disconnecting'
-    this._disconnecting = (async () => {
-      try {
-        const running = this._runner !== null
-        await this._endRun()
-        if (running) this._emitter.emit(CONSUMER_EVENTS.STOP)
-        if (this._stopping) await this._stopping.catch(() => {})
-        await this._closeNative()
-      } catch (e) {
-        throw fromNative(e)
-      } finally {
-        this._state = 'disconnected'
-        this._disconnecting = null
-        this._emitter.emit(CONSUMER_EVENTS.DISCONNECT)
-      }
-    })()
-    return this._disconnecting
-  }
-
-  /** kafkajs's crash path: disconnect, report, and restart after retryTime when retriable. */
-  async _onCrash(e) {
-    this._logger.error(`Crash: ${e.name}: ${e.message}`, { groupId: this._groupId, retryCount: e.retryCount })
-    this._crashDeciding = true
-    const runConfig = this._runConfig
-    const wasRunning = this._runner !== null
-    this._runner = null
-    try {
-      if (runConfig.autoCommit) {
-        this._offsets.flushStore()
-        await this._offsets.commitOffsets().catch(() => {})
-      }
-      // kafkajs's crash path disconnects, which stops the run first.
-      if (wasRunning) this._emitter.emit(CONSUMER_EVENTS.STOP)
-      await this._disconnect()
-    } catch {
-      // Already reported through the crash.
-    }
-    const restart = (await restartAfter(e, this._settings.retry)) && this._crashDeciding
-    this._crashDeciding = false
-    this._emitter.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this._groupId, restart })
-    if (restart) {
-      const retryTime = e.retryTime || this._settings.retry.initialRetryTime
-      this._restartTimer = setTimeout(() => {
-        this._runConfig = runConfig
-        this.connect()
-          .then(() => this._start())
-          .catch((err) => this._onCrash(err))
-      }, retryTime)
-    }
+  /** The run loop gave up (lib/consumer/runner.js): kafkajs's crash path. */
+  _onCrash(e) {
+    return lifecycle.crash(this, e)
   }
 
   _requireRunning() {
