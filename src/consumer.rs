@@ -322,16 +322,7 @@ impl NativeConsumer {
   #[napi]
   pub fn pause(&self, topic: String, partitions: Option<Vec<i32>>) -> napi::Result<()> {
     let c = self.inner()?;
-    let list: Vec<(String, i32)> = {
-      let mut s = lock(&self.state);
-      match partitions {
-        None => {
-          s.paused_topics.insert(topic.clone());
-        }
-        Some(ps) => s.paused.extend(ps.into_iter().map(|p| (topic.clone(), p))),
-      }
-      s.assigned.iter().filter(|(t, p)| s.is_paused(t, *p)).cloned().collect()
-    };
+    let list = lock(&self.state).pause(&topic, partitions);
     if !list.is_empty() {
       c.pause(&tpl_of(&list)).map_err(NativeError::from)?;
     }
@@ -342,29 +333,7 @@ impl NativeConsumer {
   #[napi]
   pub fn resume(&self, topic: String, partitions: Option<Vec<i32>>) -> napi::Result<()> {
     let c = self.inner()?;
-    let list: Vec<(String, i32)> = {
-      let mut s = lock(&self.state);
-      let assigned: Vec<(String, i32)> = s.assigned.iter().filter(|(t, _)| *t == topic).cloned().collect();
-      match partitions {
-        None => {
-          s.paused_topics.remove(&topic);
-          s.paused.retain(|(t, _)| *t != topic);
-          assigned
-        }
-        Some(ps) => {
-          if s.paused_topics.remove(&topic) {
-            // The topic was paused as a whole: keep its other assigned partitions paused.
-            let keep: Vec<_> = assigned.iter().filter(|(_, p)| !ps.contains(p)).cloned().collect();
-            s.paused.extend(keep);
-          }
-          let list: Vec<_> = ps.into_iter().map(|p| (topic.clone(), p)).collect();
-          for k in &list {
-            s.paused.remove(k);
-          }
-          list.into_iter().filter(|k| s.assigned.contains(k)).collect()
-        }
-      }
-    };
+    let list = lock(&self.state).resume(&topic, partitions);
     if !list.is_empty() {
       c.resume(&tpl_of(&list)).map_err(NativeError::from)?;
     }

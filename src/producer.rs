@@ -7,6 +7,7 @@
 //! - [`enqueue`]: handing messages to librdkafka, inline or through the ordered
 //!   [`enqueue::Enqueuer`]; [`batch`]: runs of plain messages in one `rd_kafka_produce_batch`.
 //! - [`metadata`]: cluster metadata for `connect` and the partitioners.
+//! - [`close`]: delivering, cancelling and purging what is left when the producer closes.
 //! - delivery reports and their aggregation per send: [`crate::delivery`] and [`crate::client`].
 //!
 //! # Profiles
@@ -39,6 +40,7 @@
 //! enqueue error, or, if librdkafka destroys it without a report, by its `Drop`.
 
 pub(crate) mod batch;
+mod close;
 mod enqueue;
 mod metadata;
 mod wire;
@@ -51,9 +53,7 @@ use std::time::{Duration, Instant};
 use napi::bindgen_prelude::{Buffer, Function, PromiseRaw, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
-use rdkafka::producer::{BaseProducer, Producer, PurgeConfig};
-use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::util::Timeout;
+use rdkafka::producer::BaseProducer;
 
 use crate::client::{Client, SERVE_BUDGET};
 use crate::config::{client_config, is_secret, redact};
@@ -308,23 +308,9 @@ impl NativeProducer {
     self.enqueuer.backlog_bytes() as f64
   }
 
-  /// Delivers what it can within `timeout_ms`, fails the rest, and destroys every client. Every
-  /// message of every send ends with a delivery result or a failure, and a failure says whether
-  /// the broker may have stored it anyway (`persisted`):
-  ///
-  /// 1. Until the deadline, sends still in the enqueue path (large, or waiting for queue room)
-  ///    are handed to librdkafka, and librdkafka delivers what it has (flush).
-  /// 2. Sends the enqueuer has not handed over by the deadline are cancelled: their remaining
-  ///    messages fail with `PURGE_QUEUE` (persisted "no"), and the enqueuer sends nothing more.
-  /// 3. A client with messages left purges its queue (never sent: librdkafka reports them
-  ///    `PURGE_QUEUE`, persisted "no" unless an earlier attempt was sent), gives requests already
-  ///    sent a bounded grace of min(`timeout_ms`, 1 s) to be answered (their messages then
-  ///    succeed or fail with the broker's verdict), purges what is still in flight
-  ///    (`PURGE_INFLIGHT`, persisted "possibly"), and waits up to 1 s more for those reports.
-  ///
-  /// So when brokers do not answer, close takes `timeout_ms`, plus up to 2 s for each client that
-  /// still had messages. `unflushed` counts the messages not delivered by the deadline
-  /// (cancelled in the enqueuer, or still in librdkafka's queues).
+  /// Delivers what it can within `timeout_ms`, fails the rest, and destroys every client (the
+  /// steps and their bounds: [`close::close_clients`]). `unflushed` counts the messages not
+  /// delivered by the deadline.
   #[napi(ts_return_type = "Promise<CloseResult>")]
   pub fn close<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<PromiseRaw<'env, CloseResult>> {
     self.closed.store(true, Ordering::Release);
@@ -333,39 +319,10 @@ impl NativeProducer {
     // Every send made before now; none can follow, the clients are gone.
     let mark = enqueuer.mark();
     env.spawn_future(async move {
-      let unflushed = tokio::task::spawn_blocking(move || {
-        let timeout = Duration::from_millis(timeout_ms as u64);
-        let deadline = Instant::now() + timeout;
-        while !enqueuer.handed_over(mark) && Instant::now() < deadline {
-          std::thread::sleep(Duration::from_millis(1));
-        }
-        let cancelled = enqueuer.cancel(
-          mark,
-          RDKafkaErrorCode::PurgeQueue,
-          "PURGE_QUEUE",
-          "the producer was closed before this message was handed to librdkafka (not sent)",
-        );
-        for c in &clients {
-          let _ = c.flush(Timeout::After(deadline.saturating_duration_since(Instant::now())));
-        }
-        let left: i32 = clients.iter().map(|c| c.in_flight_count()).sum();
-        let grace = timeout.min(Duration::from_secs(1));
-        for c in clients.iter().filter(|c| c.in_flight_count() > 0) {
-          c.purge(PurgeConfig::default().queue());
-          let _ = c.flush(Timeout::After(grace));
-          if c.in_flight_count() > 0 {
-            c.purge(PurgeConfig::default().inflight());
-            // Purged messages are reported with _PURGE_INFLIGHT: let the reports arrive.
-            let _ = c.flush(Timeout::After(Duration::from_secs(1)));
-          }
-        }
-        // Sends still holding a client keep it alive until their reports are in; the last
-        // reference destroys the client here, off the JS thread.
-        drop(clients);
-        left.saturating_add(i32::try_from(cancelled).unwrap_or(i32::MAX))
-      })
-      .await
-      .map_err(|e| NativeError::State(format!("close task failed: {e}")))?;
+      let timeout = Duration::from_millis(timeout_ms as u64);
+      let unflushed = tokio::task::spawn_blocking(move || close::close_clients(clients, &enqueuer, mark, timeout))
+        .await
+        .map_err(|e| NativeError::State(format!("close task failed: {e}")))?;
       Ok(CloseResult { unflushed })
     })
   }

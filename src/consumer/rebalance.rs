@@ -108,6 +108,43 @@ impl GroupState {
     self.paused_topics.contains(topic) || self.paused.contains(&(topic.to_string(), partition))
   }
 
+  /// Records a pause of `partitions` of `topic` (every partition, also later assigned ones, when
+  /// absent). Returns the assigned partitions now paused, for librdkafka to stop fetching.
+  pub fn pause(&mut self, topic: &str, partitions: Option<Vec<i32>>) -> Vec<(String, i32)> {
+    match partitions {
+      None => {
+        self.paused_topics.insert(topic.to_string());
+      }
+      Some(ps) => self.paused.extend(ps.into_iter().map(|p| (topic.to_string(), p))),
+    }
+    self.assigned.iter().filter(|(t, p)| self.is_paused(t, *p)).cloned().collect()
+  }
+
+  /// Records a resume of `partitions` of `topic` (every partition when absent). Returns the
+  /// assigned partitions to resume in librdkafka.
+  pub fn resume(&mut self, topic: &str, partitions: Option<Vec<i32>>) -> Vec<(String, i32)> {
+    let assigned: Vec<(String, i32)> = self.assigned.iter().filter(|(t, _)| t == topic).cloned().collect();
+    match partitions {
+      None => {
+        self.paused_topics.remove(topic);
+        self.paused.retain(|(t, _)| t != topic);
+        assigned
+      }
+      Some(ps) => {
+        if self.paused_topics.remove(topic) {
+          // The topic was paused as a whole: keep its other assigned partitions paused.
+          let keep: Vec<_> = assigned.iter().filter(|(_, p)| !ps.contains(p)).cloned().collect();
+          self.paused.extend(keep);
+        }
+        let list: Vec<_> = ps.into_iter().map(|p| (topic.to_string(), p)).collect();
+        for k in &list {
+          self.paused.remove(k);
+        }
+        list.into_iter().filter(|k| self.assigned.contains(k)).collect()
+      }
+    }
+  }
+
   pub fn error(&mut self, err: &KafkaError) {
     let code = err.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Fail);
     let (code, name, _) = code_parts(code);
@@ -314,3 +351,7 @@ impl ConsumerContext for ConsumerCtx {
     }
   }
 }
+
+#[cfg(test)]
+#[path = "rebalance_tests.rs"]
+mod tests;
