@@ -60,6 +60,11 @@ class Packer {
     this.peak = 0
   }
 
+  /** Bytes written since the last reset (finished sends, and the one being written). */
+  get size() {
+    return this.o
+  }
+
   /** True while a send is being written (a send started from inside another one is refused). */
   get writing() {
     return this.sendStart >= 0

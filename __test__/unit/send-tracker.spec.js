@@ -2,7 +2,8 @@
 /*
  * SendTracker settles finished sends in slices of about 1,000 messages per turn of the event
  * loop, in order, so that callers resumed by one drain do not all run in one turn; and a
- * disconnect settles every send that finished as such before it fails the rest.
+ * disconnect settles every send that finished as such before it fails the rest; and large sends
+ * are handed over as soon as about 1 MB of them is packed, so the pack buffer stays small.
  *
  * The native producer is replaced by a fake that hands back a completion buffer in the layout of
  * `write_completion` (src/producer/wire.rs): id u32, partition count u32, then per partition
@@ -64,6 +65,13 @@ const microtasks = () => new Promise((r) => process.nextTick(r))
 const nextTurn = () => new Promise((r) => setImmediate(r))
 
 describe('SendTracker', () => {
+  /** Settles what a test left pending (its keep-alive timer would hold Jest open). */
+  let afterThis = null
+  afterEach(() => {
+    if (afterThis) afterThis()
+    afterThis = null
+  })
+
   test('settles about 1,000 messages of finished sends per turn, in order', async () => {
     const native = fakeNative()
     const tracker = new SendTracker(native)
@@ -110,5 +118,33 @@ describe('SendTracker', () => {
       'ok 2 2000',
       'failed 3 The producer was disconnected before the send completed',
     ])
+  })
+
+  test('large sends of one turn go over once about 1 MB is packed, not all at the end of the turn', async () => {
+    const native = fakeNative()
+    const calls = []
+    native.send = (meta, packed) => {
+      // Each send's value length, read where the native side reads it in this call's buffer:
+      // topic count, topic 't' (length + 1 byte), message count, then its topic index,
+      // partition, timestamp and null key come before the value's length.
+      const valueLengthAt = 4 + (4 + 1) + 4 + 4 + 4 + 8 + 4
+      for (let i = 0; i < meta.length; i += 4) calls.push(packed.readUInt32LE(meta[i + 2] + valueLengthAt))
+      return 0
+    }
+    const tracker = new SendTracker(native)
+    afterThis = () => tracker.closed()
+    const value = Buffer.alloc(300 * 1024, 1)
+    for (let i = 0; i < 8; i++) {
+      tracker.packer.start(['t'])
+      tracker.packer.add(0, -1, 0, null, value, null)
+      const { offset, length } = tracker.packer.finish()
+      tracker.send(0, 1, { topics: ['t'], messages: [{ value }], offset, length }).catch(() => {})
+    }
+    // Within the turn: the first four (1.2 MB) went over, then the next four.
+    expect(calls).toEqual(new Array(8).fill(value.length))
+    // The buffer held at most about 1 MB plus one send, never the whole turn (2.4 MB).
+    expect(tracker.packer.buf.length).toBeLessThanOrEqual(2 * 1024 * 1024)
+    await microtasks()
+    expect(calls.length).toBe(8)
   })
 })

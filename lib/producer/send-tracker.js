@@ -15,6 +15,12 @@ const FAILED = 0xffffffff
  * together held the loop for 6-9 ms. The rest follow in the next turns (setImmediate), in order.
  */
 const SETTLE_PER_TURN = 1000
+/**
+ * Sends are handed over as soon as this many bytes of them are packed, not only at the end of the
+ * turn: the pack buffer then holds about this much plus one send. Four 1,000 x 1 KB sends in one
+ * turn grew it to 8 MB, kept for the next turns (and 16 MB while it grew).
+ */
+const FLUSH_BYTES = 1024 * 1024
 
 /** A send in flight: how to settle it, and what its metadata and failure reports need. */
 class PendingSend {
@@ -44,7 +50,7 @@ class RecordMetadata {
  *
  * Sends are handed to the native core once per turn of the event loop: the first send of a turn
  * queues a microtask, and every send made until it runs (e.g. the 1,000 loops a drain resumes)
- * goes over in that one call, in call order. Anything else that talks to the native producer
+ * goes over in that one call, in call order (or in several, each once FLUSH_BYTES are packed). Anything else that talks to the native producer
  * (disconnect, transaction calls) calls `flush()` first, so order is kept there too.
  *
  * While sends are pending it holds the event loop open with one timer, since the native wake-up
@@ -90,6 +96,7 @@ class SendTracker {
     if (this.queuedMeta.length === 0) queueMicrotask(this.flushQueued)
     this.queuedMeta.push(profile, id, sent.offset, sent.length)
     if (this.keepAlive === null) this.keepAlive = setInterval(() => {}, 1 << 30)
+    if (this.packer.size >= FLUSH_BYTES) this.flush()
     return promise
   }
 
