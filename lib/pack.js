@@ -15,10 +15,11 @@
 
 const INITIAL = 64 * 1024
 /**
- * A buffer grown past this for one big turn is dropped afterwards rather than kept. Below it the
- * grown buffer is reused: a turn of four 1,000 x 1 KB sends needs 8 MB, and dropping that after
- * every turn made each turn regrow it by doubling from 64 KB (about 16 MB of garbage and copies
- * per turn, +25 MB of peak RSS in W3 at 1 KB).
+ * A buffer grown past this for one big send is dropped afterwards rather than kept. Below it the
+ * grown buffer is reused: dropping it after every turn made each turn regrow it by doubling from
+ * 64 KB (garbage and copies, +25 MB of peak RSS in W3 at 1 KB). The tracker hands a turn's sends
+ * over once 1 MB is packed (FLUSH_BYTES in producer/send-tracker.js), so the buffer grows past
+ * 2 MB only for a send larger than that.
  */
 const KEEP_AT_MOST = 16 * 1024 * 1024
 /** Every this many turns, a buffer more than 4x larger than the turns used is shrunk. */
