@@ -31,12 +31,10 @@ const { Profiles } = require('./producer/profiles')
 const { SendTracker } = require('./producer/send-tracker')
 const { Admission } = require('./producer/admission')
 const { ClientEvents } = require('./producer/client-events')
-const { FailureReporter, reportsForRejection, reportsForDelivery } = require('./producer/failures')
+const { FailureReporter } = require('./producer/failures')
 const { KafkaJSError, KafkaJSNonRetriableError, fromNative } = require('./errors')
 
 const NATIVE_PARTITIONERS = new Set([Partitioners.DefaultPartitioner, Partitioners.JavaCompatiblePartitioner])
-/** Marks an error whose messages were already reported (so no path reports them twice). */
-const REPORTED = Symbol('kafka-napi.reported')
 
 class Producer {
   constructor(kafka, config = {}) {
@@ -259,7 +257,7 @@ class Producer {
       // tracker's) plus its mapping, no async frames. Waiting for a connect in progress or for a
       // custom partitioner's metadata takes the async path.
       if (this._state !== 'connected' || this._partitioner)
-        return this._sendBatchAsync(batch).catch((e) => (e && e[REPORTED] ? Promise.reject(e) : this._refuse(batch, e)))
+        return this._sendBatchAsync(batch).catch((e) => this._refuse(batch, e))
       const v = this._validate(batch)
       this._checkCanSend()
       const profile = this._profiles.id(v.acks, v.timeout, v.compression)
@@ -270,7 +268,7 @@ class Producer {
             this._checkCanSend()
             return this._dispatch(profile, v.acks, v.topicMessages, null)
           })
-          .catch((e) => (e && e[REPORTED] ? Promise.reject(e) : this._refuse(batch, e)))
+          .catch((e) => this._refuse(batch, e))
       return this._dispatch(profile, v.acks, v.topicMessages, null)
     } catch (e) {
       return this._refuse(batch, e)
@@ -279,17 +277,7 @@ class Producer {
 
   /** Rejects a send refused whole, once each of its messages has been reported. */
   _refuse(batch, e) {
-    const err = asTyped(e)
-    if (!this._failures.active) return Promise.reject(err)
-    let reports
-    try {
-      reports = reportsForRejection(batch, err)
-    } catch (hostile) {
-      // The batch itself is hostile (throwing getters): the rejection still reaches the caller.
-      this._logger.error('Could not report a rejected send', { error: hostile && hostile.message })
-      return Promise.reject(err)
-    }
-    return this._failures.report(reports).then((sinkError) => Promise.reject(withSinkError(err, sinkError)))
+    return this._failures.refuse(batch, e)
   }
 
   _validate(batch) {
@@ -346,22 +334,13 @@ class Producer {
 
   /** Decodes a native rejection, reports every failed message, then rejects with the error. */
   async _deliveryFailed(nativeErr, sent, profile) {
+    const retries = this._settings.retry.retries
     const context = {
-      retries: this._settings.retry.retries,
+      retries,
       deliveryTimeout: this._profiles.deliveryTimeout(profile),
       lastClientError: this._clientEvents.recent(this._profiles.maxDeliveryTimeout()),
     }
-    const err = fromNative(nativeErr, context)
-    Object.defineProperty(err, REPORTED, { value: true })
-    const reports = reportsForDelivery(err, sent, {
-      retries: this._settings.retry.retries,
-      context,
-      possiblyPersisted: err.possiblyPersisted === true,
-    })
-    // Not in kafkajs: true when some of the send's messages may have been stored anyway.
-    if (reports.some((r) => r.possiblyPersisted)) err.possiblyPersisted = true
-    if (!this._failures.active) throw err
-    throw withSinkError(err, await this._failures.report(reports))
+    return this._failures.failDelivery(fromNative(nativeErr, context), sent, { retries, context })
   }
 
   /** Begins a transaction (kafkajs's Transaction); needs `transactionalId`. */
@@ -394,12 +373,6 @@ class Producer {
       throw fromNative(e)
     }
   }
-}
-
-/** The failure log's error, when it could not record the send's failures. */
-function withSinkError(err, sinkError) {
-  if (sinkError) err.failureLogError = sinkError
-  return err
 }
 
 module.exports = { Producer }

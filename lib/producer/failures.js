@@ -17,6 +17,10 @@
 const { KafkaJSError, errorForCode } = require('../errors')
 const { RETRIABLE } = require('../protocol-errors')
 const { topicOf } = require('./route')
+const { asTyped } = require('./validate')
+
+/** Marks an error whose messages were already reported (so no path reports them twice). */
+const REPORTED = Symbol('kafka-napi.reported')
 
 /**
  * How many produce attempts a failed message had. librdkafka does not report it per message, so
@@ -95,6 +99,43 @@ class FailureReporter {
   /** Whether anyone takes reports (building them is skipped otherwise). */
   get active() {
     return this.sink !== null || this.callback !== null || this.emitter.hasListeners(this.event)
+  }
+
+  /**
+   * A send refused whole (validation, producer disconnected, no room in time): reports each of
+   * its messages, then rejects with the typed error. An error whose messages were already
+   * reported (a failed delivery) only rejects.
+   */
+  refuse(batch, e) {
+    if (e && e[REPORTED]) return Promise.reject(e)
+    const err = asTyped(e)
+    if (!this.active) return Promise.reject(err)
+    let reports
+    try {
+      reports = reportsForRejection(batch, err)
+    } catch (hostile) {
+      // The batch itself is hostile (throwing getters): the rejection still reaches the caller.
+      this.logger.error('Could not report a rejected send', { error: hostile && hostile.message })
+      return Promise.reject(err)
+    }
+    return this.report(reports).then((sinkError) => Promise.reject(withSinkError(err, sinkError)))
+  }
+
+  /**
+   * A send that failed in the native core (`err`: the decoded error): reports its failed
+   * messages, then throws `err`, marked so that `refuse` does not report them again.
+   */
+  async failDelivery(err, sent, { retries, context }) {
+    Object.defineProperty(err, REPORTED, { value: true })
+    const reports = reportsForDelivery(err, sent, {
+      retries,
+      context,
+      possiblyPersisted: err.possiblyPersisted === true,
+    })
+    // Not in kafkajs: true when some of the send's messages may have been stored anyway.
+    if (reports.some((r) => r.possiblyPersisted)) err.possiblyPersisted = true
+    if (!this.active) throw err
+    throw withSinkError(err, await this.report(reports))
   }
 
   /**
@@ -193,6 +234,12 @@ class FailureReporter {
       }
     }
   }
+}
+
+/** The failure log's error, when it could not record the send's failures. */
+function withSinkError(err, sinkError) {
+  if (sinkError) err.failureLogError = sinkError
+  return err
 }
 
 module.exports = { FailureReporter, reportsForRejection, reportsForDelivery, attemptsFor }
