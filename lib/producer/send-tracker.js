@@ -50,8 +50,9 @@ class RecordMetadata {
  *
  * Sends are handed to the native core once per turn of the event loop: the first send of a turn
  * queues a microtask, and every send made until it runs (e.g. the 1,000 loops a drain resumes)
- * goes over in that one call, in call order (or in several, each once FLUSH_BYTES are packed). Anything else that talks to the native producer
- * (disconnect, transaction calls) calls `flush()` first, so order is kept there too.
+ * goes over in that one call, in call order; large sends go over sooner, whenever FLUSH_BYTES of
+ * them are packed. Anything else that talks to the native producer (disconnect, transaction
+ * calls) calls `flush()` first, so order is kept there too.
  *
  * While sends are pending it holds the event loop open with one timer, since the native wake-up
  * itself is weak (an idle producer never keeps the process alive).
