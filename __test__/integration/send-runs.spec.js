@@ -103,3 +103,31 @@ test('concurrent large sends of values of every size around the copy limits arri
   expect(differ).toBe(0)
   expect(expected.size).toBe(0)
 })
+
+// Sends made in one turn go to the native core in call order: in one call at the end of the
+// turn, or sooner whenever 1 MB of them is packed (lib/producer/send-tracker.js). Large sends
+// (the enqueue thread) and small ones (enqueued on the JS thread) interleaved in one turn, over
+// several such calls, must arrive on one partition in call order, each value intact.
+test('large and small sends of one turn, handed over in several calls, arrive in call order', async () => {
+  const topic = await createTopic({ partitions: 1 })
+  const counts = [300, 10, 500, 1, 64, 65, 900, 20, 700, 3, 1200, 2, 400, 64, 800, 5]
+  let n = 0
+  const sends = counts.map((count) =>
+    Array.from({ length: count }, () => {
+      const i = n++
+      return { key: String(i), value: Buffer.alloc(1000, i % 251) }
+    }),
+  )
+  const producer = new Kafka({ clientId: 'send-runs', brokers: brokers(), logLevel: logLevel.NOTHING }).producer()
+  await producer.connect()
+  try {
+    // About 5 MB made in one turn: handed over in four or more calls.
+    await Promise.all(sends.map((messages) => producer.send({ topic, acks: -1, messages })))
+  } finally {
+    await producer.disconnect()
+  }
+  const got = await readBack(topic, n)
+  expect(got.map((g) => Number(g.key.toString()))).toEqual(Array.from({ length: n }, (_, i) => i))
+  const damaged = got.filter((g) => !g.value.equals(Buffer.alloc(1000, Number(g.key.toString()) % 251)))
+  expect(damaged.length).toBe(0)
+})
