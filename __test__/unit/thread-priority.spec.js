@@ -14,13 +14,15 @@ function threadNice() {
   const out = []
   for (const tid of fs.readdirSync('/proc/self/task')) {
     let stat
+    let name
     try {
       stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      name = fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()
     } catch {
-      continue // the thread ended meanwhile
+      continue // the thread ended meanwhile (between the listing and either read)
     }
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    out.push({ tid, name: fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), nice: Number(fields[16]) })
+    out.push({ tid, name, nice: Number(fields[16]) })
   }
   return out
 }
