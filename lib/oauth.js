@@ -31,8 +31,12 @@ function tokenDetails(answer, now = Date.now()) {
   return { token: answer.value, principal, lifetimeMs }
 }
 
-/** Wires `provider` to the native producer's token requests. */
-function installTokenProvider(native, provider, timeoutMs, logger) {
+/**
+ * Wires `provider` to the native client's token requests. A provider failure goes to the
+ * client's ClientEvents (`events.authFailed`) before librdkafka is told, so a failing connect
+ * names it whichever of the two reaches JS first.
+ */
+function installTokenProvider(native, provider, timeoutMs, logger, events) {
   native.setTokenProvider((requestId) => {
     Promise.resolve()
       .then(() => provider())
@@ -41,8 +45,10 @@ function installTokenProvider(native, provider, timeoutMs, logger) {
         native.resolveToken(requestId, token, principal, lifetimeMs)
       })
       .catch((e) => {
+        const reason = `oauthBearerProvider failed: ${e && e.message}`
         logger.error('oauthBearerProvider failed', { error: e && e.message })
-        native.rejectToken(requestId, `oauthBearerProvider failed: ${e && e.message}`)
+        events.authFailed(reason)
+        native.rejectToken(requestId, reason)
       })
   }, timeoutMs)
 }

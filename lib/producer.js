@@ -150,7 +150,8 @@ class Producer {
     this._admission.attach(native)
     const { sasl } = this._kafka._config
     if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER') {
-      installTokenProvider(native, sasl.oauthBearerProvider, this._settings.authenticationTimeout, this._logger)
+      const timeout = this._settings.authenticationTimeout
+      installTokenProvider(native, sasl.oauthBearerProvider, timeout, this._logger, events)
     }
     // The profile of a send with kafkajs's defaults, so the usual sends reuse this client.
     const profile = this._profiles.id(-1, this._settings.requestTimeout, 0)

@@ -30,7 +30,7 @@ async function openSession({ brokers, props, client, events, sasl, logger }) {
   const session = { native, chunks: new ChunkSource(native) }
   try {
     if (sasl && String(sasl.mechanism).toUpperCase() === 'OAUTHBEARER')
-      installTokenProvider(native, sasl.oauthBearerProvider, client.authenticationTimeout, logger)
+      installTokenProvider(native, sasl.oauthBearerProvider, client.authenticationTimeout, logger, events)
     const refused = events.refusal()
     refused.catch(() => {})
     const timeout = client.connectionTimeout + client.authenticationTimeout

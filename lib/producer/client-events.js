@@ -55,6 +55,16 @@ class ClientEvents {
     else this.logger.debug(m, { source: 'librdkafka' })
   }
 
+  /**
+   * The OAUTHBEARER token provider failed with `message`. Recorded before librdkafka hears of it,
+   * so a connect probe that fails on it first (with librdkafka's generic "Authentication
+   * failure") still names the provider's reason; a waiting connect ends at once.
+   */
+  authFailed(message) {
+    this.last = { code: codes.AUTHENTICATION, name: codes.AUTHENTICATION, message, at: Date.now() }
+    if (this.refuseConnect) this.refuseConnect(new Error(message))
+  }
+
   /** A Promise that rejects when an authentication or TLS error arrives (until `reset`). */
   refusal() {
     return new Promise((_, reject) => {
@@ -67,6 +77,8 @@ class ClientEvents {
     const last = this.last
     if (last && last.code === codes.AUTHENTICATION)
       return new KafkaJSSASLAuthenticationError(`SASL authentication failed: ${last.message}`)
+    // The connect itself failed on authentication before any error event explained it.
+    if (err instanceof KafkaJSSASLAuthenticationError) return err
     if (last && last.code === codes.SSL)
       return new KafkaJSConnectionError(`TLS error connecting to ${brokers}: ${last.message}`, {
         code: 'SSL',
