@@ -142,7 +142,7 @@ export interface ProducerConfig {
   failureLog?: FailureRecorder
   /** kafka-napi: how long a failure waits for `failureLog.record` to confirm (ms, default 10000). */
   failureLogTimeout?: number
-  /** kafka-napi (Linux): librdkafka's threads run this much below the JS thread's priority (a nice increment, 0-19, default 10; 0 = off). */
+  /** kafka-napi (Linux): librdkafka's threads (and the one that hands large sends to librdkafka) run this much below the JS thread's priority (a nice increment, 0-19, default 10; 0 = off). */
   ioThreadNice?: number
   /** kafka-napi: extra librdkafka properties, applied last. */
   rdkafka?: Record<string, string | number | boolean>

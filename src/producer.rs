@@ -195,15 +195,16 @@ impl NativeProducer {
       .any(|(k, v)| (k == "sasl.mechanisms" || k == "sasl.mechanism") && v.trim().eq_ignore_ascii_case("OAUTHBEARER"));
     // Validate the shared map now, so a bad property fails at construction.
     client_config(&base, &[])?;
+    let io_thread_nice = io_thread_nice.unwrap_or(0).clamp(0, 19);
     Ok(NativeProducer {
       base,
       sink: Arc::new(EventSink::new(secrets)),
       profiles: Mutex::new(Vec::new()),
       closed: Arc::new(AtomicBool::new(false)),
       completions: Arc::new(Completions::default()),
-      enqueuer: Arc::new(Enqueuer::default()),
+      enqueuer: Arc::new(Enqueuer::new(io_thread_nice)),
       poll_thread,
-      io_thread_nice: io_thread_nice.unwrap_or(0).clamp(0, 19),
+      io_thread_nice,
     })
   }
 

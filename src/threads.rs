@@ -36,8 +36,9 @@ pub fn create_niced<T: Send>(nice: i32, create: impl FnOnce() -> NativeResult<T>
   })
 }
 
+/// Lowers this thread's priority by `nice` (capped at 19). Linux only; a refusal is ignored.
 #[cfg(target_os = "linux")]
-fn lower_own_priority(nice: i32) {
+pub fn lower_own_priority(nice: i32) {
   // SAFETY: gettid and setpriority take plain integers and touch only this thread's priority.
   unsafe {
     let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
@@ -47,7 +48,7 @@ fn lower_own_priority(nice: i32) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_own_priority(_nice: i32) {}
+pub fn lower_own_priority(_nice: i32) {}
 
 #[cfg(test)]
 mod tests {

@@ -1,13 +1,15 @@
 'use strict'
 /*
- * ioThreadNice: a producer's librdkafka threads run at a lower priority than the JS thread (nice
- * 10 by default), so on saturated cores the event loop is served first; nothing else of the
- * process changes. Linux only (nice is per thread there); the threads are read from /proc.
+ * ioThreadNice: a producer's librdkafka threads, and the thread that hands large sends to
+ * librdkafka, run at a lower priority than the JS thread (nice 10 by default), so on saturated
+ * cores the event loop is served first; nothing else of the process changes. Linux only (nice is per thread there); the threads are read from /proc.
  */
 const fs = require('node:fs')
 const { Kafka, MockCluster, logLevel } = require('../..')
 
 const linux = process.platform === 'linux'
+/** The thread that hands large sends to librdkafka (src/producer/enqueue.rs). */
+const ENQUEUE_THREAD = 'kafka-napi-enq'
 
 /** tid, name and nice value of this process's threads (field 19 of /proc/self/task/<tid>/stat). */
 function threadNice() {
@@ -27,7 +29,10 @@ function threadNice() {
   return out
 }
 
-async function producerThreads(options) {
+/** A send large enough to go through the enqueue thread (more than 64 messages). */
+const LARGE = Array.from({ length: 1000 }, (_, i) => ({ value: `m${i}` }))
+
+async function producerThreads(options, messages = [{ value: 'a' }]) {
   const mock = new MockCluster({ brokers: 1 })
   mock.createTopic('t', { partitions: 1 })
   // The mock cluster has librdkafka threads of its own: only threads started since count.
@@ -35,12 +40,13 @@ async function producerThreads(options) {
   const producer = new Kafka({ brokers: mock.brokers, logLevel: logLevel.NOTHING }).producer(options)
   try {
     await producer.connect()
-    await producer.send({ topic: 't', acks: 1, messages: [{ value: 'a' }] })
+    await producer.send({ topic: 't', acks: 1, messages })
     const threads = threadNice()
     const fresh = threads.filter((t) => !before.has(t.tid) && t.name.startsWith('rdk:'))
     return {
       librdkafka: fresh,
-      others: threads.filter((t) => !fresh.includes(t) && !t.name.startsWith('rdk:')),
+      enqueue: threads.filter((t) => !before.has(t.tid) && t.name === ENQUEUE_THREAD),
+      others: threads.filter((t) => !fresh.includes(t) && !t.name.startsWith('rdk:') && t.name !== ENQUEUE_THREAD),
       mainThreadNice: threads[0].nice,
     }
   } finally {
@@ -62,6 +68,15 @@ maybe('ioThreadNice (Linux)', () => {
       expect({ thread: t.name, nice: t.nice }).toEqual({ thread: t.name, nice: mainBefore + 10 })
     for (const t of others) expect({ thread: t.name, nice: t.nice }).toEqual({ thread: t.name, nice: mainBefore })
     expect(mainThreadNice).toBe(mainBefore)
+  })
+
+  test('the thread that enqueues large sends runs at the same priority as librdkafka (10 by default, 0 when asked)', async () => {
+    const base = threadNice()[0].nice
+    const byDefault = await producerThreads({}, LARGE)
+    expect(byDefault.enqueue.map((t) => t.nice)).toEqual([base + 10])
+    for (const t of byDefault.others) expect({ thread: t.name, nice: t.nice }).toEqual({ thread: t.name, nice: base })
+    const zero = await producerThreads({ ioThreadNice: 0 }, LARGE)
+    expect(zero.enqueue.map((t) => t.nice)).toEqual([base])
   })
 
   test('ioThreadNice: 0 leaves them at the process priority; 19 is the lowest', async () => {
