@@ -7,8 +7,8 @@
 //! below the JS thread's, for the same reason they do (see crate::threads): at full throughput it
 //! copies about a million messages a second into librdkafka, and on saturated cores the scheduler
 //! would otherwise share them evenly between it and the event loop. On napi's tokio runtime, at
-//! the process priority, the event loop's delay p99 in W3 at 100 B was 5.7-6.2 ms; on this thread
-//! at nice 10, 3.9-4.7 ms, for the same messages/s (alternated runs). It ends after
+//! the process priority, the event loop's delay p99 in W3 at 100 B was 4.5-6.7 ms; on this thread
+//! at nice 10, 3.1-4.6 ms, for the same messages/s (4 alternated pairs). It ends after
 //! [`WORKER_IDLE`] without work; the next large send starts another.
 //!
 //! Every message of a send is accounted for exactly once in its [`Batch`]: enqueued (its
@@ -87,7 +87,7 @@ pub struct Enqueuer {
   /// The enqueue thread, while it lives.
   worker: Mutex<Option<std::thread::Thread>>,
   queue: Mutex<Queue>,
-  /// The job being enqueued. The task holds this lock while it hands a chunk of that job to
+  /// The job being enqueued. The enqueue thread holds this lock while it hands a chunk of that job to
   /// librdkafka, and only then (not while it waits for queue room): whoever holds it knows that
   /// no message of the job is being sent.
   active: Mutex<Option<Numbered>>,
@@ -98,7 +98,7 @@ pub struct Enqueuer {
   backlog: AtomicUsize,
 }
 
-/// What the task should do after a [`Enqueuer::step`].
+/// What the enqueue thread should do after a [`Enqueuer::step`].
 #[derive(Debug, PartialEq, Eq)]
 enum Step {
   /// Nothing queued.
@@ -115,7 +115,7 @@ impl Enqueuer {
     Enqueuer { nice, ..Enqueuer::default() }
   }
 
-  /// True while the task has work (then every new send must queue behind it, to keep order).
+  /// True while the enqueue thread has work (then every new send must queue behind it, to keep order).
   pub fn busy(&self) -> bool {
     self.running.load(Ordering::Acquire)
   }
@@ -183,7 +183,7 @@ impl Enqueuer {
     }
   }
 
-  /// Queues `job` behind every earlier one (without starting the task). Its batch keeps its bytes
+  /// Queues `job` behind every earlier one (without waking the enqueue thread). Its batch keeps its bytes
   /// from now on: plain messages are handed over pointing into them ([`Payloads::Retained`]).
   fn queue_job(&self, job: EnqueueJob) {
     job.batch.retain(job.data.clone());
