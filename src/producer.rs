@@ -4,8 +4,8 @@
 //!
 //! - [`wire`]: the two wire formats, packed sends in ([`wire::Reader`]) and completions out
 //!   ([`wire::write_completion`]).
-//! - [`enqueue`]: handing messages to librdkafka, inline or through the ordered
-//!   [`enqueue::Enqueuer`]; [`batch`]: runs of plain messages in one `rd_kafka_produce_batch`.
+//! - [`enqueue`]: handing a send's messages to librdkafka; [`enqueuer`]: the ordered thread that
+//!   does it for large sends; [`batch`]: runs of plain messages in one `rd_kafka_produce_batch`.
 //! - [`metadata`]: cluster metadata for `connect` and the partitioners.
 //! - [`close`]: delivering, cancelling and purging what is left when the producer closes.
 //! - delivery reports and their aggregation per send: [`crate::delivery`] and [`crate::client`].
@@ -25,7 +25,7 @@
 //! send's [`Batch`]. A small send (up to [`enqueue::INLINE_MESSAGES`]) is enqueued right on the
 //! JS thread, the lowest latency, and librdkafka copies its bytes (JS reuses its pack buffer); a
 //! larger one, or any send while earlier ones are still being enqueued, is copied once and goes
-//! to the ordered [`enqueue::Enqueuer`], one task on napi's tokio runtime, so the event loop is
+//! to the ordered [`enqueuer::Enqueuer`], a thread of the producer's own, so the event loop is
 //! not held for a whole batch and call order is kept. Its runs are handed over without a further
 //! copy: the batch keeps the bytes until its last delivery report ([`batch::Payloads`]). The
 //! enqueuer also waits for room when librdkafka's queue is full, up to `maxBlockMs`. When the
@@ -42,6 +42,7 @@
 pub(crate) mod batch;
 mod close;
 mod enqueue;
+mod enqueuer;
 mod metadata;
 mod wire;
 
@@ -64,8 +65,9 @@ use crate::error::{NativeError, NativeResult};
 use crate::events::{Context, EventSink};
 use crate::threads::create_niced;
 use batch::Payloads;
-pub(crate) use enqueue::Enqueuer;
-use enqueue::{enqueue, EnqueueJob, Enqueued, INLINE_MESSAGES};
+use enqueue::{enqueue, Enqueued, INLINE_MESSAGES};
+use enqueuer::EnqueueJob;
+pub(crate) use enqueuer::Enqueuer;
 pub use metadata::{BrokerInfo, ClusterInfo, PartitionInfo, TopicInfo};
 pub use wire::Reader;
 use wire::{read_topics, write_completion};
