@@ -8,7 +8,7 @@ const fs = require('node:fs')
 const { Kafka, MockCluster, logLevel } = require('../..')
 
 const linux = process.platform === 'linux'
-/** The thread that hands large sends to librdkafka (src/producer/enqueue.rs). */
+/** The thread that hands large sends to librdkafka (src/producer/enqueuer.rs). */
 const ENQUEUE_THREAD = 'kafka-napi-enq'
 
 /** tid, name and nice value of this process's threads (field 19 of /proc/self/task/<tid>/stat). */
