@@ -35,7 +35,7 @@ use crate::client::Client;
 use crate::delivery::Batch;
 
 /// The enqueue thread ends after this long without work.
-const WORKER_IDLE: Duration = Duration::from_secs(10);
+const WORKER_IDLE: Duration = Duration::from_millis(100);
 
 /// The enqueuer hands at most this many messages to librdkafka per lock of its active job, so a
 /// `cancel` waits for no more than one chunk.
