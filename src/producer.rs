@@ -99,6 +99,13 @@ pub struct NativeProducer {
   io_thread_nice: i32,
 }
 
+impl Drop for NativeProducer {
+  /// A producer collected without `close` does not leave its enqueue thread behind.
+  fn drop(&mut self) {
+    self.enqueuer.release();
+  }
+}
+
 /// Locks `m`, poisoned or not: every mutex here guards data that stays valid if a holder
 /// panicked (queues, lists), and losing it would lose work (a send never settled, a client never
 /// closed).
@@ -323,9 +330,13 @@ impl NativeProducer {
     let mark = enqueuer.mark();
     env.spawn_future(async move {
       let timeout = Duration::from_millis(timeout_ms as u64);
-      let unflushed = tokio::task::spawn_blocking(move || close::close_clients(clients, &enqueuer, mark, timeout))
-        .await
-        .map_err(|e| NativeError::State(format!("close task failed: {e}")))?;
+      let unflushed = tokio::task::spawn_blocking(move || {
+        let unflushed = close::close_clients(clients, &enqueuer, mark, timeout);
+        enqueuer.release();
+        unflushed
+      })
+      .await
+      .map_err(|e| NativeError::State(format!("close task failed: {e}")))?;
       Ok(CloseResult { unflushed })
     })
   }

@@ -79,6 +79,28 @@ maybe('ioThreadNice (Linux)', () => {
     expect(zero.enqueue.map((t) => t.nice)).toEqual([base])
   })
 
+  test('the enqueue thread stays while the producer is connected and ends when it disconnects', async () => {
+    const mock = new MockCluster({ brokers: 1 })
+    mock.createTopic('t', { partitions: 1 })
+    // Threads of earlier tests' producers may still be ending: only threads started here count.
+    const before = new Set(threadNice().map((t) => t.tid))
+    const enqueueThreads = () => threadNice().filter((t) => t.name === ENQUEUE_THREAD && !before.has(t.tid))
+    const producer = new Kafka({ brokers: mock.brokers, logLevel: logLevel.NOTHING }).producer()
+    try {
+      await producer.connect()
+      await producer.send({ topic: 't', acks: 1, messages: LARGE })
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(enqueueThreads()).toHaveLength(1)
+      await producer.disconnect()
+      const deadline = Date.now() + 5000
+      while (enqueueThreads().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+      expect(enqueueThreads()).toEqual([])
+    } finally {
+      await producer.disconnect()
+      mock.close()
+    }
+  })
+
   test('ioThreadNice: 0 leaves them at the process priority; 19 is the lowest', async () => {
     const base = threadNice()[0].nice
     const zero = await producerThreads({ ioThreadNice: 0 })

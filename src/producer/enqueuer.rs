@@ -8,8 +8,9 @@
 //! copies about a million messages a second into librdkafka, and on saturated cores the scheduler
 //! would otherwise share them evenly between it and the event loop. On napi's tokio runtime, at
 //! the process priority, the event loop's delay p99 in W3 at 100 B was 4.5-6.7 ms; on this thread
-//! at nice 10, 3.1-4.6 ms, for the same messages/s (4 alternated pairs). It ends after
-//! [`WORKER_IDLE`] without work; the next large send starts another.
+//! at nice 10, 3.1-4.6 ms, for the same messages/s (4 alternated pairs). It lives, like
+//! librdkafka's threads, until the producer closes ([`Enqueuer::release`]); a large send after a
+//! reconnect starts another.
 //!
 //! # Barriers and cancellation
 //! Each job pushed to the enqueuer gets a sequence number; [`Enqueuer::mark`] says which jobs
@@ -33,9 +34,6 @@ use super::lock;
 use super::wire::Reader;
 use crate::client::Client;
 use crate::delivery::Batch;
-
-/// The enqueue thread ends after this long without work.
-const WORKER_IDLE: Duration = Duration::from_millis(100);
 
 /// The enqueuer hands at most this many messages to librdkafka per lock of its active job, so a
 /// `cancel` waits for no more than one chunk.
@@ -83,6 +81,8 @@ pub struct Enqueuer {
   /// no message of the job is being sent.
   active: Mutex<Option<Numbered>>,
   running: AtomicBool,
+  /// Set by [`Enqueuer::release`]: the enqueue thread ends once it has no work.
+  released: AtomicBool,
   /// Every job numbered below this is finished: handed to librdkafka whole, or failed.
   done: AtomicU64,
   /// Bytes held by the copies of queued and active jobs.
@@ -126,6 +126,16 @@ impl Enqueuer {
     self.done.load(Ordering::Acquire) >= mark
   }
 
+  /// The producer is closing (or gone): the enqueue thread, if any, ends as soon as it has no
+  /// work. Jobs pushed later still run (on a thread started for them, which ends after them).
+  pub fn release(&self) {
+    let worker = lock(&self.worker);
+    self.released.store(true, Ordering::Release);
+    if let Some(thread) = worker.as_ref() {
+      thread.unpark();
+    }
+  }
+
   pub fn push(self: &Arc<Self>, job: EnqueueJob) {
     self.queue_job(job);
     if !self.running.swap(true, Ordering::AcqRel) {
@@ -141,6 +151,8 @@ impl Enqueuer {
       thread.unpark();
       return;
     }
+    // A new thread serves a reconnected producer until its next close.
+    self.released.store(false, Ordering::Release);
     let me = self.clone();
     let started = std::thread::Builder::new().name("kafka-napi-enq".into()).spawn(move || me.run_worker());
     match started {
@@ -153,21 +165,20 @@ impl Enqueuer {
   }
 
   /// The enqueue thread: works while there are jobs, then waits for a `push` to wake it, and
-  /// ends after [`WORKER_IDLE`] without one (holding `worker`, so a `push` either wakes it
-  /// before or starts a new one after).
+  /// ends once released with no work left (deciding so while holding `worker`, so a `push`
+  /// either wakes it before or starts a new one after).
   fn run_worker(self: Arc<Self>) {
     if self.nice > 0 {
       crate::threads::lower_own_priority(self.nice);
     }
     loop {
       self.work();
-      std::thread::park_timeout(WORKER_IDLE);
-      if self.running.load(Ordering::Acquire) {
-        continue;
+      if !self.released.load(Ordering::Acquire) {
+        std::thread::park();
       }
       let mut worker = lock(&self.worker);
-      if self.running.load(Ordering::Acquire) {
-        continue;
+      if self.running.load(Ordering::Acquire) || !self.released.load(Ordering::Acquire) {
+        continue; // work to do, or a spurious wake-up
       }
       *worker = None;
       return;

@@ -179,3 +179,39 @@ fn an_unreadable_send_fails_whole_and_frees_its_bytes() {
   assert_eq!(f.len(), 3);
   assert_eq!(f.iter().filter(|f| f.name == "INVALID_ARG").count(), 1, "the last message is the truncated one");
 }
+
+/// Waits up to 5 s for `cond`.
+fn eventually(what: &str, cond: impl Fn() -> bool) {
+  let deadline = Instant::now() + Duration::from_secs(5);
+  while !cond() {
+    assert!(Instant::now() < deadline, "timed out waiting until {what}");
+    std::thread::sleep(Duration::from_millis(5));
+  }
+}
+
+#[test]
+fn the_enqueue_thread_stays_while_idle_ends_on_release_and_a_later_push_starts_another() {
+  let completions = Arc::new(Completions::default());
+  let c = client(&completions, &[]);
+  let e = Arc::new(Enqueuer::default());
+  let thread = || lock(&e.worker).as_ref().map(|t| t.id());
+  e.push(job(&c, &completions, 1, 100, Duration::from_secs(60)));
+  eventually("the first send is handed over", || e.handed_over(e.mark()));
+  let first = thread().expect("an enqueue thread");
+  // Idle well past what used to end it: still there, so a burst of sends does not start a
+  // thread each time.
+  std::thread::sleep(Duration::from_millis(300));
+  assert_eq!(thread(), Some(first));
+  e.release();
+  eventually("the released thread ends", || thread().is_none());
+  e.push(job(&c, &completions, 2, 100, Duration::from_secs(60)));
+  eventually("the second send is handed over", || e.handed_over(e.mark()));
+  let second = thread().expect("a new enqueue thread after release");
+  assert_ne!(second, first);
+  std::thread::sleep(Duration::from_millis(50));
+  assert_eq!(thread(), Some(second), "not released again: it stays");
+  e.release();
+  eventually("the second thread ends", || thread().is_none());
+  purge_all(&c);
+  assert_eq!(outcomes(&completions).len(), 2);
+}
