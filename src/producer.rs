@@ -44,6 +44,8 @@ mod close;
 mod enqueue;
 mod enqueuer;
 mod metadata;
+#[cfg(test)]
+mod offline;
 mod wire;
 
 use std::collections::HashMap;

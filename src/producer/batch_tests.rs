@@ -1,34 +1,16 @@
-//! Runs (`rd_kafka_produce_batch`) mixed with single messages (`producev`), against a real
-//! librdkafka client whose broker does not exist: what is handed over stays in librdkafka's queue
-//! until purged, so every count is exact.
+//! Runs (`rd_kafka_produce_batch`) mixed with single messages (`producev`), against a client
+//! whose broker does not exist (super::super::offline): every count is exact.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, Producer, PurgeConfig};
-use rdkafka::util::Timeout;
-
 use super::super::batch::Payloads;
 use super::super::enqueue::{enqueue, Enqueued};
+use super::super::offline::{client, outcomes, purge_all};
 use super::super::wire::{read_topics, Reader};
 use crate::client::Client;
-use crate::delivery::{Batch, BatchOutcome, Completions, SendOutcome};
-use crate::events::{Context, EventSink};
-
-fn client(completions: &Arc<Completions>, props: &[(&str, &str)]) -> Arc<Client> {
-  let mut cfg = ClientConfig::new();
-  cfg.set("bootstrap.servers", "127.0.0.1:1").set("message.timeout.ms", "600000");
-  for (k, v) in props {
-    cfg.set(*k, *v);
-  }
-  let context = Context {
-    sink: Arc::new(EventSink::new(Vec::new())),
-  };
-  let producer: BaseProducer<Context> = cfg.create_with_context(context).expect("client");
-  Arc::new(Client::new(producer, completions, false).expect("client"))
-}
+use crate::delivery::{Batch, BatchOutcome, Completions};
 
 /// One message of a test send: topic index, partition (-1: partitioner), timestamp (0: now),
 /// with a header or not.
@@ -84,13 +66,8 @@ fn run_with(c: &Client, batch: &Arc<Batch>, data: &[u8], index: u32, pos: Option
 
 /// Purges librdkafka's queue and serves the reports; returns each send's outcome.
 fn purge(c: &Client, completions: &Completions) -> HashMap<u32, BatchOutcome> {
-  c.purge(PurgeConfig::default().queue().inflight());
-  c.flush(Timeout::After(Duration::from_secs(5))).expect("purged reports served");
-  completions
-    .take(|| {})
-    .into_iter()
-    .map(|(id, o): (u32, SendOutcome)| (id, o.expect("a per-message outcome")))
-    .collect()
+  purge_all(c);
+  outcomes(completions)
 }
 
 /// Every index 0..n exactly once among the failures, each purged from librdkafka's queue (so

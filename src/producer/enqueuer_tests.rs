@@ -1,29 +1,10 @@
-//! The enqueuer's accounting, chunking and cancellation, against a real librdkafka client whose
-//! broker does not exist: messages handed over stay in librdkafka's queue until purged, so every
-//! outcome is exact and no broker is needed.
+//! The enqueuer's accounting, chunking, cancellation and thread, against a client whose broker
+//! does not exist (super::super::offline): every outcome is exact and no broker is needed.
 
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, Producer, PurgeConfig};
-use rdkafka::util::Timeout;
-
+use super::super::offline::{client, outcomes, purge_all};
 use super::*;
-use crate::delivery::{BatchOutcome, Completions, SendOutcome};
+use crate::delivery::Completions;
 use crate::error::Persisted;
-use crate::events::{Context, EventSink};
-
-fn client(completions: &Arc<Completions>, props: &[(&str, &str)]) -> Arc<Client> {
-  let mut cfg = ClientConfig::new();
-  // Port 1: nothing listens, nothing is ever sent.
-  cfg.set("bootstrap.servers", "127.0.0.1:1").set("message.timeout.ms", "600000");
-  for (k, v) in props {
-    cfg.set(*k, *v);
-  }
-  let context = Context {
-    sink: Arc::new(EventSink::new(Vec::new())),
-  };
-  let producer: BaseProducer<Context> = cfg.create_with_context(context).expect("client");
-  Arc::new(Client::new(producer, completions, false).expect("client"))
-}
 
 /// A send of `n` messages to topic "t", as `lib/pack.js` packs it: bytes, and where its
 /// messages start.
@@ -59,22 +40,6 @@ fn job(client: &Arc<Client>, completions: &Arc<Completions>, id: u32, n: u32, wa
     deadline: Instant::now() + wait,
   }
 }
-
-/// Purges whatever librdkafka holds and serves the reports, so every batch completes.
-fn purge_all(client: &Client) {
-  client.purge(PurgeConfig::default().queue().inflight());
-  client.flush(Timeout::After(Duration::from_secs(5))).expect("purged reports served");
-}
-
-fn outcomes(completions: &Completions) -> HashMap<u32, BatchOutcome> {
-  completions
-    .take(|| {})
-    .into_iter()
-    .map(|(id, o): (u32, SendOutcome)| (id, o.expect("a per-message outcome")))
-    .collect()
-}
-
-use std::collections::HashMap;
 
 #[test]
 fn queued_jobs_count_their_bytes_until_cancelled_and_cancelled_messages_are_not_persisted() {
