@@ -10,7 +10,7 @@
  *   mean of 32                 send() (cold, subscribed, to its reply), emit() (to its
  *                              RecordMetadata[]) and event delivery (emit() until the app's
  *                              @EventPattern handler has handled it), 32 calls each timed with
- *                              performance.now()
+ *                              performance.now(); emit()'s means compared by a rank test
  *   events                     events/s handled by an @EventPattern handler that only counts
  *
  * Exported for bench/run.js: runNest(options) -> results, nestMarkdown(results) -> a report section.
@@ -24,7 +24,9 @@ const PLANS = {
   full: {
     sequential: { warmup: 50, n: 1000 },
     concurrent: { n: 4000, inflight: 16 },
-    mean32: { warmup: 5, calls: 32, reps: 3 },
+    // 12 means of 32 per round: one mean of 32 emit() calls moves by half from one to the next (a
+    // single 3-4 ms call among the 32 is enough), and three could not tell the libraries apart.
+    mean32: { warmup: 5, calls: 32, reps: 12 },
     events: { n: 20000, batch: 500, timeoutMs: 120000 },
   },
   quick: {
@@ -41,6 +43,29 @@ const LIBS = [
 ]
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
+
+/**
+ * Mann-Whitney rank-sum test of `a` against `b`, normal approximation (ties take their average
+ * rank): z below 0 when `a`'s values rank lower. |z| >= 1.96: a difference at the 5 % level.
+ */
+function rankTest(a, b) {
+  const all = [...a.map((v) => [v, 0]), ...b.map((v) => [v, 1])].sort((x, y) => x[0] - y[0])
+  let rankA = 0
+  let tieTerm = 0
+  for (let i = 0; i < all.length; ) {
+    let j = i
+    while (j < all.length && all[j][0] === all[i][0]) j++
+    const rank = (i + 1 + j) / 2
+    for (let k = i; k < j; k++) if (all[k][1] === 0) rankA += rank
+    tieTerm += (j - i) ** 3 - (j - i)
+    i = j
+  }
+  const [n, m] = [a.length, b.length]
+  const u = rankA - (n * (n + 1)) / 2
+  const sd = Math.sqrt(((n * m) / 12) * (n + m + 1 - tieTerm / ((n + m) * (n + m - 1))))
+  return { z: sd > 0 ? (u - (n * m) / 2) / sd : 0, n, m }
+}
+
 function quantile(xs, q) {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]
@@ -93,6 +118,7 @@ function summarize(runs) {
   const concN = ok.reduce((a, r) => a + r.concurrent.n, 0)
   const sends = ok.flatMap((r) => r.mean32.map((m) => mean(m.send)))
   const emits = ok.flatMap((r) => r.mean32.map((m) => mean(m.emit)))
+  const emitCalls = ok.flatMap((r) => r.mean32.flatMap((m) => m.emit))
   const deliveries = ok.flatMap((r) => r.mean32.map((m) => mean(m.event)))
   const evMs = ok.reduce((a, r) => a + r.events.ms, 0)
   const evN = ok.reduce((a, r) => a + r.events.n, 0)
@@ -113,6 +139,7 @@ function summarize(runs) {
       event: median(deliveries),
       sendMeans: sends,
       emitMeans: emits,
+      emitCalls: { n: emitCalls.length, p50: quantile(emitCalls, 0.5), p90: quantile(emitCalls, 0.9) },
       eventMeans: deliveries,
     },
     events: { perSec: (evN / evMs) * 1000 },
@@ -173,6 +200,18 @@ function nestMarkdown({ plan, results }) {
     ['send() mean of 32 calls, ms (cold Observable, subscribed)', (r) => f(r.mean32.send), (r) => r.mean32.send, false],
     ['emit() mean of 32 calls, ms', (r) => f(r.mean32.emit), (r) => r.mean32.emit, false],
     [
+      'emit(), every one of those calls: p50 ms',
+      (r) => f(r.mean32.emitCalls.p50),
+      (r) => r.mean32.emitCalls.p50,
+      false,
+    ],
+    [
+      'emit(), every one of those calls: p90 ms',
+      (r) => f(r.mean32.emitCalls.p90),
+      (r) => r.mean32.emitCalls.p90,
+      false,
+    ],
+    [
       'event delivery, emit() until its @EventPattern handler ran: mean of 32, ms',
       (r) => f(r.mean32.event),
       (r) => r.mean32.event,
@@ -196,8 +235,18 @@ function nestMarkdown({ plan, results }) {
     const ratioCell = js && napi && !js.error && !napi.error ? ratio(value(js), value(napi), higher) : '—'
     lines.push(`| ${name} | ${cells.join(' | ')} | ${ratioCell} |`)
   }
+  if (js && napi && !js.error && !napi.error) lines.push('', emitVerdict(napi.mean32.emitMeans, js.mean32.emitMeans))
   for (const r of cols) if (r.error) lines.push('', `${r.label}: failed: ${r.error}`)
   return `${lines.join('\n')}\n`
 }
 
-module.exports = { runNest, nestMarkdown, PLANS, summarize }
+/** One sentence on whether emit()'s means of 32 tell kafka-napi (`napi`) and kafkajs (`js`) apart. */
+function emitVerdict(napi, js) {
+  const { z, n, m } = rankTest(napi, js)
+  const head = `emit(), ${n} and ${m} means of 32 (kafka-napi, kafkajs), Mann-Whitney z = ${z.toFixed(2)}: `
+  if (n < 4 || m < 4) return `${head}too few means to compare.`
+  if (Math.abs(z) < 1.96) return `${head}not told apart (|z| < 1.96).`
+  return `${head}kafka-napi's means rank ${z < 0 ? 'lower (faster)' : 'higher (slower)'} at the 5 % level.`
+}
+
+module.exports = { runNest, nestMarkdown, PLANS, summarize, rankTest, emitVerdict }
