@@ -225,7 +225,7 @@ function nestMarkdown({ plan, results }) {
     '',
     'examples/nest-microservice (hybrid app: ServerKafka + ClientKafka, one process) on the real kafkajs and on kafka-napi through the `kafkajs` alias; ' +
       `sequential: ${plan.sequential.n} round trips after ${plan.sequential.warmup} untimed; in flight: ${plan.concurrent.n}; ` +
-      `mean of 32: ${plan.mean32.warmup} untimed calls first, median of ${plan.mean32.reps} means per round; events: ${plan.events.n} emitted in batches of ${plan.events.batch}, timed until all handled.`,
+      `mean of 32: ${plan.mean32.warmup} untimed calls first, ${plan.mean32.reps} means per round, the median of every round's means reported; events: ${plan.events.n} emitted in batches of ${plan.events.batch}, timed until all handled.`,
     '',
     `| measure | ${cols.map((r) => r.label).join(' | ')} | kafka-napi vs kafkajs |`,
     `|---|${cols.map(() => '---:').join('|')}|---:|`,
