@@ -21,6 +21,7 @@ describe('kafkajs options -> librdkafka properties', () => {
       'retry.backoff.ms': '300',
       'retry.backoff.max.ms': '30000',
       'socket.connection.setup.timeout.ms': '11000',
+      'reconnect.backoff.ms': '20',
       'socket.timeout.ms': '30000',
       'topic.metadata.refresh.interval.ms': '300000',
       'allow.auto.create.topics': 'true',

@@ -1,6 +1,8 @@
 'use strict'
 /* The consumer's option mapping and argument checks (no broker). */
 const { consumerProperties, PartitionAssigners } = require('../../lib/consumer/config')
+const { producerProperties } = require('../../lib/config')
+const { logLevel } = require('../../lib/logger')
 const {
   validateCommits,
   validateOffsetsToCommit,
@@ -111,6 +113,17 @@ describe('consumer options -> librdkafka properties', () => {
     expect(() => map({ groupId: 'g', partitionAssigners: [nest, () => ({ name: 'Mine' })] })).toThrow(
       /only kafkajs's RoundRobin assigner/,
     )
+  })
+
+  test("the client's connection settings come from the Kafka config; rdkafka overrides them", () => {
+    const kafka = { brokers: ['b:1'], connectionTimeout: 2000 }
+    const shared = producerProperties(kafka, {}, { warn: () => {}, level: logLevel.INFO }).props
+    const { props } = consumerProperties(kafka, { groupId: 'g' }, shared, () => {})
+    // librdkafka's 100 ms made every connect() wait about 50 ms for its first cluster connection.
+    expect(props['reconnect.backoff.ms']).toBe('20')
+    expect(props['socket.connection.setup.timeout.ms']).toBe('12000')
+    const own = consumerProperties(kafka, { groupId: 'g', rdkafka: { 'reconnect.backoff.ms': 250 } }, shared, () => {})
+    expect(own.props['reconnect.backoff.ms']).toBe('250')
   })
 
   test('rdkafka properties apply last, but never turn on auto commit', () => {

@@ -93,6 +93,7 @@ function clientProperties(producerProps) {
     'client.id',
     'socket.timeout.ms',
     'socket.connection.setup.timeout.ms',
+    'reconnect.backoff.ms',
     'log_level',
     'debug',
     'security.protocol',
